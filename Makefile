@@ -1,0 +1,16 @@
+# The README's commands. Python: $(PYTHON), by default that of the active
+# virtual environment, else of ./.venv (tools/install.sh creates it).
+VENV ?= $(or $(VIRTUAL_ENV),$(CURDIR)/.venv)
+PYTHON ?= $(VENV)/bin/python
+export VENV PYTHON
+
+.PHONY: install demo test
+
+install:
+	bash tools/install.sh
+
+demo: install
+	bash tools/run_demo.sh
+
+test: install
+	$(PYTHON) -m pytest tests

@@ -1,0 +1,12 @@
+# The baseline: MMSeg's own U-Net (UNet backbone, FCN head + auxiliary FCN
+# head, cross-entropy) at width 32. Its encoder needs sides divisible by 16,
+# so inputs are padded (size_divisor) and predictions cropped back.
+_base_ = ['mmseg::_base_/models/fcn_unet_s5-d16.py']
+custom_imports = dict(imports=['mmseg_unetpp'], allow_failed_imports=False)
+data_preprocessor = dict(size_divisor=16)
+model = dict(
+    data_preprocessor=data_preprocessor,
+    backbone=dict(base_channels=32),
+    decode_head=dict(in_channels=32, channels=32, num_classes=2),
+    auxiliary_head=dict(in_channels=64, channels=32, num_classes=2),
+    test_cfg=dict(mode='whole', _delete_=True))

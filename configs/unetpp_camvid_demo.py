@@ -1,0 +1,25 @@
+# The README's main job: UNet++ L4, width 16, deep supervision, trained on
+# the synthetic demo data on CPU for a few minutes.
+_base_ = [
+    'mmseg::_base_/default_runtime.py', './_base_/models/unetpp.py',
+    './_base_/datasets/camvid_demo.py', './_base_/schedules/adamw_poly_40k.py'
+]
+crop_size = (80, 112)
+norm_cfg = dict(type='BN', requires_grad=True)
+model = dict(
+    data_preprocessor=dict(size=crop_size),
+    backbone=dict(base_channels=16, norm_cfg=norm_cfg),
+    decode_head=dict(in_channels=16, channels=16, num_classes=11,
+                     norm_cfg=norm_cfg))
+max_iters = 600
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.1, begin=0, end=50, by_epoch=False),
+    dict(type='PolyLR', eta_min=1e-6, power=0.9, begin=50, end=max_iters,
+         by_epoch=False)
+]
+optim_wrapper = dict(optimizer=dict(lr=3e-3))
+train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
+default_hooks = dict(
+    logger=dict(interval=50),
+    checkpoint=dict(interval=max_iters, save_best=None, max_keep_ckpts=1))
+env_cfg = dict(dist_cfg=dict(backend='gloo'))

@@ -1,0 +1,3 @@
+from .metrics import PerLevelIoUMetric
+
+__all__ = ['PerLevelIoUMetric']

@@ -1,0 +1,3 @@
+from .per_level_iou_metric import PerLevelIoUMetric
+
+__all__ = ['PerLevelIoUMetric']

@@ -1,0 +1,3 @@
+from .unetpp import UNetPlusPlus
+
+__all__ = ['UNetPlusPlus']

@@ -1,0 +1,3 @@
+from .deep_supervision_head import DeepSupervisionHead
+
+__all__ = ['DeepSupervisionHead']

@@ -1,0 +1,3 @@
+from .deep_supervision_encoder_decoder import DeepSupervisionEncoderDecoder
+
+__all__ = ['DeepSupervisionEncoderDecoder']

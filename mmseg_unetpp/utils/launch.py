@@ -1,0 +1,52 @@
+"""Shared set-up of ``tools/train.py`` and ``tools/test.py``."""
+import os.path as osp
+from typing import Optional
+
+import torch
+import torch.distributed as dist
+from mmengine.config import Config
+
+LAUNCHERS = ('none', 'pytorch', 'slurm', 'mpi')
+
+
+def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
+    """Read a config (its ``custom_imports`` included) and merge
+    ``--cfg-options``.
+
+    Raises:
+        SystemExit: with a one-line message if ``path`` is not a file.
+    """
+    if not osp.isfile(path):
+        raise SystemExit(f'error: config file not found: {path}')
+    cfg = Config.fromfile(path)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    return cfg
+
+
+def require_file(path: str, what: str) -> None:
+    """Exit with a one-line message unless ``path`` is a file."""
+    if not osp.isfile(path):
+        raise SystemExit(f'error: {what} not found: {path}')
+
+
+def setup_launcher(cfg: Config, launcher: str) -> None:
+    """Set ``cfg.launcher``; make the ``pytorch`` launcher work on CPU.
+
+    MMEngine's ``pytorch`` launcher binds every process to a CUDA device. On
+    a machine without one, start the process group with gloo here (the
+    Runner then skips its own initialisation) and let DDP wrap the CPU
+    model (``device_ids=None``).
+    """
+    cfg.launcher = launcher
+    if launcher != 'pytorch' or torch.cuda.is_available():
+        return
+    if not dist.is_initialized():
+        dist.init_process_group(backend='gloo')
+    wrapper = cfg.get('model_wrapper_cfg') or dict(
+        type='MMDistributedDataParallel')
+    wrapper.setdefault('device_ids', None)
+    wrapper.setdefault('broadcast_buffers', False)
+    wrapper.setdefault('find_unused_parameters',
+                       cfg.get('find_unused_parameters', False))
+    cfg.model_wrapper_cfg = wrapper

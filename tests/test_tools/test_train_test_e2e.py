@@ -1,0 +1,215 @@
+"""End to end: a config outside the repo that inherits ``mmseg::`` pieces and
+imports the plugin through ``custom_imports`` trains, resumes and tests with
+MMSeg's stock tools and with ours, on generated data; DDP on CPU."""
+import os
+import os.path as osp
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import mmseg
+import pytest
+
+from mmseg_unetpp.datasets import make_camvid_demo
+
+REPO = Path(__file__).resolve().parents[2]
+STOCK_TOOLS = Path(mmseg.__file__).parent / '.mim' / 'tools'
+
+CONFIG = """
+_base_ = ['mmseg::_base_/default_runtime.py']
+custom_imports = dict(imports=['mmseg_unetpp'], allow_failed_imports=False)
+data_root = {data_root!r}
+dataset = dict(type='CamVidDataset', data_root=data_root)
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations'),
+    dict(type='RandomCrop', crop_size=(32, 48)),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PackSegInputs')
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations'),
+    dict(type='PackSegInputs')
+]
+tta_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='TestTimeAug', transforms=[
+        [dict(type='RandomFlip', prob=0., direction='horizontal'),
+         dict(type='RandomFlip', prob=1., direction='horizontal')],
+        [dict(type='LoadAnnotations')], [dict(type='PackSegInputs')]])
+]
+train_dataloader = dict(
+    batch_size=2, num_workers=0,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    dataset=dict(**dataset, ann_file='train.txt',
+                 data_prefix=dict(img_path='train', seg_map_path='trainannot'),
+                 pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=1, num_workers=0,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(**dataset, ann_file='val.txt',
+                 data_prefix=dict(img_path='val', seg_map_path='valannot'),
+                 pipeline=test_pipeline))
+test_dataloader = val_dataloader
+val_evaluator = dict(type='PerLevelIoUMetric', iou_metrics=['mIoU'])
+test_evaluator = val_evaluator
+model = dict(
+    type='DeepSupervisionEncoderDecoder',
+    data_preprocessor=dict(
+        type='SegDataPreProcessor', mean=[123.675, 116.28, 103.53],
+        std=[58.395, 57.12, 57.375], bgr_to_rgb=True, pad_val=0,
+        seg_pad_val=255),
+    backbone=dict(type='UNetPlusPlus', base_channels=4, num_stages=3),
+    decode_head=dict(
+        type='DeepSupervisionHead', in_channels=4, channels=4,
+        in_index=[0, 1], num_classes=11, dropout_ratio=0.0),
+    test_cfg=dict(mode='whole'))
+optim_wrapper = dict(type='OptimWrapper',
+                     optimizer=dict(type='AdamW', lr=1e-3))
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=4, val_interval=4)
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
+default_hooks = dict(
+    timer=dict(type='IterTimerHook'),
+    logger=dict(type='LoggerHook', interval=1, log_metric_by_epoch=False),
+    param_scheduler=dict(type='ParamSchedulerHook'),
+    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=2),
+    sampler_seed=dict(type='DistSamplerSeedHook'),
+    visualization=dict(type='SegVisualizationHook'))
+"""
+
+
+def run(args, cwd, env=None, check=True):
+    full_env = dict(os.environ, OMP_NUM_THREADS='1', **(env or {}))
+    proc = subprocess.run([str(a) for a in args],
+                          cwd=cwd,
+                          env=full_env,
+                          capture_output=True,
+                          text=True,
+                          timeout=600)
+    if check and proc.returncode != 0:
+        raise AssertionError(f'{args} failed ({proc.returncode}):\n'
+                             f'{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}')
+    return proc
+
+
+@pytest.fixture(scope='module')
+def project(tmp_path_factory):
+    """A user's project dir outside the repo with its own config and a
+    model trained for 4 iterations by MMSeg's stock train.py."""
+    root = tmp_path_factory.mktemp('user_project')
+    data = make_camvid_demo(str(root / 'data'), num_train=6, num_val=3,
+                            size=(40, 56))
+    config = root / 'configs' / 'unetpp_tiny.py'
+    config.parent.mkdir()
+    config.write_text(CONFIG.format(data_root=data))
+    work = root / 'work_stock'
+    run([sys.executable, STOCK_TOOLS / 'train.py', config, '--work-dir',
+         work], cwd=root)
+    return dict(root=root, config=config, work=work)
+
+
+def log_text(work_dir: Path) -> str:
+    return '\n'.join(p.read_text() for p in work_dir.rglob('*.log'))
+
+
+def test_stock_train_saves_checkpoints_and_validates(project):
+    work = project['work']
+    assert (work / 'iter_2.pth').is_file() and (work / 'iter_4.pth').is_file()
+    log = log_text(work)
+    assert 'l1.mIoU' in log and 'l2.mIoU' in log and 'decode.l2.loss_ce' in log
+
+
+def test_stock_resume_and_test(project):
+    root, config, work = project['root'], project['config'], project['work']
+    run([sys.executable, STOCK_TOOLS / 'train.py', config, '--work-dir',
+         work, '--resume', '--cfg-options', 'train_cfg.max_iters=6'],
+        cwd=root)
+    assert (work / 'iter_6.pth').is_file()
+    assert 'resumed' in log_text(work).lower()
+    out = run([sys.executable, STOCK_TOOLS / 'test.py', config,
+               work / 'iter_6.pth', '--work-dir', root / 'test_stock'],
+              cwd=root)
+    assert 'mIoU' in out.stdout + out.stderr
+
+
+def test_our_tools_resume_from_checkpoint_and_test(project):
+    root, config, work = project['root'], project['config'], project['work']
+    ours = root / 'work_ours'
+    run([sys.executable, REPO / 'tools' / 'train.py', config, '--work-dir',
+         ours, '--resume', work / 'iter_4.pth', '--cfg-options',
+         'train_cfg.max_iters=6'],
+        cwd=root)
+    assert (ours / 'iter_6.pth').is_file()
+    assert not (ours / 'iter_2.pth').exists()  # continued from iter 4
+    vis, pred = root / 'overlays', root / 'pred'
+    out = run([sys.executable, REPO / 'tools' / 'test.py', config,
+               ours / 'iter_6.pth', '--work-dir', root / 'test_ours',
+               '--show-dir', vis, '--out', pred], cwd=root)
+    text = out.stdout + out.stderr
+    assert 'l2.mIoU' in text and 'accurate' in text
+    assert len(list(vis.rglob('*.png'))) == 3
+    assert len(list(pred.glob('*.png'))) == 3
+
+
+def test_fast_mode_from_command_line_and_tta(project):
+    root, config, work = project['root'], project['config'], project['work']
+    ckpt = work / 'iter_4.pth'
+    out = run([sys.executable, REPO / 'tools' / 'test.py', config, ckpt,
+               '--work-dir', root / 'test_fast', '--cfg-options',
+               'model.decode_head.mode=fast', 'model.decode_head.level=1'],
+              cwd=root)
+    text = out.stdout + out.stderr
+    assert 'mIoU' in text and 'l2.mIoU' not in text
+    out = run([sys.executable, REPO / 'tools' / 'test.py', config, ckpt,
+               '--work-dir', root / 'test_tta', '--tta'], cwd=root)
+    assert 'mIoU' in out.stdout + out.stderr
+
+
+def test_distributed_training_on_cpu(project):
+    root, config = project['root'], project['config']
+    work = root / 'work_ddp'
+    run(['bash', REPO / 'tools' / 'dist_train.sh', config, 2, '--work-dir',
+         work, '--cfg-options', 'train_cfg.max_iters=2'],
+        cwd=root,
+        env=dict(PYTHON=sys.executable, PORT=str(random.randint(20000,
+                                                               40000))))
+    assert (work / 'iter_2.pth').is_file()
+    log = log_text(work)
+    assert 'Distributed launcher: pytorch' in log
+    assert 'World size: 2' in log
+
+
+@pytest.mark.parametrize('tool, args, missing', [
+    ('train.py', ['no_such_config.py'], 'config file not found: '
+     'no_such_config.py'),
+    ('test.py', ['CONFIG', 'no_such.pth'], 'checkpoint not found: '
+     'no_such.pth'),
+    ('test.py', ['no_such_config.py', 'CKPT'], 'config file not found'),
+])
+def test_missing_paths_give_one_line_errors(project, tool, args, missing):
+    args = [
+        str(project['config']) if a == 'CONFIG' else
+        str(project['work'] / 'iter_4.pth') if a == 'CKPT' else a
+        for a in args
+    ]
+    proc = run([sys.executable, REPO / 'tools' / tool] + args,
+               cwd=project['root'],
+               check=False)
+    assert proc.returncode != 0
+    assert 'Traceback' not in proc.stderr
+    assert proc.stderr.strip().splitlines()[-1].endswith(missing) or (
+        missing in proc.stderr.strip().splitlines()[-1])
+
+
+def test_missing_data_root_names_path_and_command(tmp_path):
+    from mmseg_unetpp.datasets import CamVidDataset
+    missing = osp.join(str(tmp_path), 'camvid')
+    with pytest.raises(FileNotFoundError) as error:
+        CamVidDataset(data_root=missing,
+                      data_prefix=dict(img_path='train',
+                                       seg_map_path='trainannot'))
+    assert missing in str(error.value)
+    assert 'tools/dataset_converters/camvid.py' in str(error.value)

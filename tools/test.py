@@ -1,0 +1,89 @@
+"""Test a checkpoint: ``python tools/test.py CONFIG CKPT [options]``.
+
+MMSeg's ``tools/test.py`` with ``mmseg_unetpp`` imported, checkpoints loaded
+with ``torch.load(weights_only=True)`` and the ``pytorch`` launcher on CPU.
+"""
+import argparse
+import os.path as osp
+
+from mmengine.config import DictAction
+from mmengine.logging import print_log
+from mmengine.runner import Runner
+
+import mmseg_unetpp  # noqa: F401  (registers the package's modules)
+from mmseg_unetpp.utils.launch import (LAUNCHERS, load_config, require_file,
+                                       setup_launcher)
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Test a segmentor')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--work-dir', help='the dir to save logs and metrics')
+    parser.add_argument(
+        '--out', help='dir to save the predicted label maps (PNG)')
+    parser.add_argument(
+        '--show', action='store_true', help='show prediction overlays')
+    parser.add_argument(
+        '--show-dir', help='dir to save prediction overlays (PNG)')
+    parser.add_argument(
+        '--wait-time', type=float, default=2, help='seconds per --show')
+    parser.add_argument(
+        '--tta', action='store_true', help='test-time augmentation')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings of the config, key=value (e.g. '
+        'model.decode_head.mode=fast model.decode_head.level=2)')
+    parser.add_argument('--launcher', choices=LAUNCHERS, default='none')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    return parser.parse_args()
+
+
+def enable_visualization(cfg, args: argparse.Namespace) -> None:
+    """Turn on ``SegVisualizationHook`` for ``--show``/``--show-dir``."""
+    hook = cfg.default_hooks.get('visualization')
+    if hook is None:
+        raise SystemExit('error: --show/--show-dir need '
+                         'default_hooks.visualization in the config')
+    hook['draw'] = True
+    if args.show:
+        hook['show'] = True
+        hook['wait_time'] = args.wait_time
+    if args.show_dir:
+        cfg.visualizer['save_dir'] = args.show_dir
+
+
+def main() -> None:
+    args = parse_args()
+    require_file(args.checkpoint, 'checkpoint')
+    cfg = load_config(args.config, args.cfg_options)
+    setup_launcher(cfg, args.launcher)
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+    cfg.load_from = args.checkpoint
+    if args.show or args.show_dir:
+        enable_visualization(cfg, args)
+    if args.tta:
+        if 'tta_model' not in cfg or 'tta_pipeline' not in cfg:
+            raise SystemExit('error: --tta needs tta_model and tta_pipeline '
+                             'in the config')
+        cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
+        cfg.tta_model.module = cfg.model
+        cfg.model = cfg.tta_model
+    if args.out is not None:
+        cfg.test_evaluator['output_dir'] = args.out
+        cfg.test_evaluator['keep_results'] = True
+    runner = Runner.from_cfg(cfg)
+    metrics = runner.test()
+    print_log(f'metrics: {metrics}', 'current')
+    if args.show_dir:
+        print_log(f'overlays: {osp.abspath(args.show_dir)}', 'current')
+
+
+if __name__ == '__main__':
+    main()
