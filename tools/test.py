@@ -25,7 +25,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--show', action='store_true', help='show prediction overlays')
     parser.add_argument(
-        '--show-dir', help='dir to save prediction overlays (PNG)')
+        '--show-dir',
+        help='dir to save prediction overlays (PNG, every image unless '
+        'default_hooks.visualization.interval says otherwise)')
     parser.add_argument(
         '--wait-time', type=float, default=2, help='seconds per --show')
     parser.add_argument(
@@ -48,6 +50,7 @@ def enable_visualization(cfg, args: argparse.Namespace) -> None:
         raise SystemExit('error: --show/--show-dir need '
                          'default_hooks.visualization in the config')
     hook['draw'] = True
+    hook.setdefault('interval', 1)  # every image unless the config thins
     if args.show:
         hook['show'] = True
         hook['wait_time'] = args.wait_time

@@ -1,10 +1,12 @@
 """Shared set-up of ``tools/train.py`` and ``tools/test.py``."""
+import logging
 import os.path as osp
-from typing import Optional
+from typing import Any, Optional
 
 import torch
 import torch.distributed as dist
 from mmengine.config import Config
+from mmengine.logging import print_log
 
 LAUNCHERS = ('none', 'pytorch', 'slurm', 'mpi')
 
@@ -30,19 +32,41 @@ def require_file(path: str, what: str) -> None:
         raise SystemExit(f'error: {what} not found: {path}')
 
 
+def _sync_bn_to_bn(node: Any) -> bool:
+    """Replace ``type='SyncBN'`` by ``'BN'`` in a config tree; say if any."""
+    found = False
+    if isinstance(node, dict):
+        if node.get('type') == 'SyncBN':
+            node['type'] = 'BN'
+            found = True
+        children = node.values()
+    elif isinstance(node, (list, tuple)):
+        children = node
+    else:
+        return False
+    for child in children:
+        found = _sync_bn_to_bn(child) or found
+    return found
+
+
 def setup_launcher(cfg: Config, launcher: str) -> None:
     """Set ``cfg.launcher``; make the ``pytorch`` launcher work on CPU.
 
     MMEngine's ``pytorch`` launcher binds every process to a CUDA device. On
     a machine without one, start the process group with gloo here (the
-    Runner then skips its own initialisation) and let DDP wrap the CPU
-    model (``device_ids=None``).
+    Runner then skips its own initialisation), let DDP wrap the CPU model
+    (``device_ids=None``) and use BN where the config says SyncBN (which
+    has no CPU implementation).
     """
     cfg.launcher = launcher
     if launcher != 'pytorch' or torch.cuda.is_available():
         return
     if not dist.is_initialized():
         dist.init_process_group(backend='gloo')
+    if _sync_bn_to_bn(cfg.model):
+        print_log(
+            'SyncBN needs CUDA: using BN (per-process statistics) for DDP '
+            'on CPU', 'current', logging.WARNING)
     wrapper = cfg.get('model_wrapper_cfg') or dict(
         type='MMDistributedDataParallel')
     wrapper.setdefault('device_ids', None)

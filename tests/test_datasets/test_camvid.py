@@ -51,7 +51,8 @@ def test_reads_segnet_layout_and_maps_void_to_ignore(demo_root):
     dataset = build(demo_root)
     assert len(dataset) == 8
     sample = dataset[0]['data_samples']
-    assert sample.img_path.endswith(os.path.join('train', 'demo_train_0000.png'))
+    assert sample.img_path.endswith(
+        os.path.join('train', 'demo_train_0000.png'))
     gt = sample.gt_sem_seg.data.numpy()
     raw = np.array(Image.open(sample.seg_map_path))
     assert (raw == VOID).any()

@@ -1,9 +1,10 @@
 # The baseline: MMSeg's own U-Net (UNet backbone, FCN head + auxiliary FCN
 # head, cross-entropy) at width 32. Its encoder needs sides divisible by 16,
-# so inputs are padded (size_divisor) and predictions cropped back.
+# so test inputs are padded (test_cfg.size_divisor) and predictions cropped
+# back; training crops must be multiples of 16.
 _base_ = ['mmseg::_base_/models/fcn_unet_s5-d16.py']
 custom_imports = dict(imports=['mmseg_unetpp'], allow_failed_imports=False)
-data_preprocessor = dict(size_divisor=16)
+data_preprocessor = dict(test_cfg=dict(size_divisor=16))
 model = dict(
     data_preprocessor=data_preprocessor,
     backbone=dict(base_channels=32),

@@ -195,7 +195,7 @@ class UNetPlusPlus(BaseModule):
         self.upsample_mode = up_type if up_type in INTERP_UPSAMPLE else None
         self.eval_level = eval_level
 
-        L, C = self.num_levels, self.stage_channels
+        C = self.stage_channels
         node_cfg = dict(
             num_convs=num_convs,
             with_cp=with_cp,

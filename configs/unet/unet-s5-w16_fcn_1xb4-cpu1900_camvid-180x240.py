@@ -1,0 +1,26 @@
+# CPU budget baseline: MMSeg's U-Net (FCN head + auxiliary head, CE), width
+# 16, CamVid at 180x240, batch 4, 1900 iterations (about 35 min on one CPU
+# thread, the wall-clock budget of the UNet++ run beside it).
+_base_ = [
+    'mmseg::_base_/default_runtime.py', '../_base_/models/unet.py',
+    '../_base_/datasets/camvid_180x240.py', '../_base_/schedules/cpu_budget.py'
+]
+crop_size = (176, 240)
+norm_cfg = dict(type='BN', requires_grad=True)
+model = dict(
+    data_preprocessor=dict(size=crop_size),
+    backbone=dict(base_channels=16, norm_cfg=norm_cfg),
+    decode_head=dict(
+        in_channels=16, channels=16, num_classes=11, norm_cfg=norm_cfg),
+    auxiliary_head=dict(
+        in_channels=32, channels=16, num_classes=11, norm_cfg=norm_cfg))
+val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'], _delete_=True)
+test_evaluator = val_evaluator
+max_iters = 1900
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.1, begin=0, end=50, by_epoch=False),
+    dict(type='PolyLR', eta_min=1e-6, power=0.9, begin=50, end=max_iters,
+         by_epoch=False)
+]
+train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
+default_hooks = dict(checkpoint=dict(interval=max_iters))

@@ -1,0 +1,21 @@
+# CPU budget run: UNet++ L4, width 16, deep supervision, CamVid at 180x240,
+# batch 4, 700 iterations (about 35 min on one CPU thread).
+_base_ = [
+    'mmseg::_base_/default_runtime.py', '../_base_/models/unetpp.py',
+    '../_base_/datasets/camvid_180x240.py', '../_base_/schedules/cpu_budget.py'
+]
+crop_size = (176, 240)
+norm_cfg = dict(type='BN', requires_grad=True)
+model = dict(
+    data_preprocessor=dict(size=crop_size),
+    backbone=dict(base_channels=16, norm_cfg=norm_cfg),
+    decode_head=dict(
+        in_channels=16, channels=16, num_classes=11, norm_cfg=norm_cfg))
+max_iters = 700
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.1, begin=0, end=50, by_epoch=False),
+    dict(type='PolyLR', eta_min=1e-6, power=0.9, begin=50, end=max_iters,
+         by_epoch=False)
+]
+train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
+default_hooks = dict(checkpoint=dict(interval=max_iters))
