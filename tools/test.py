@@ -12,7 +12,7 @@ from mmengine.runner import Runner
 
 import mmseg_unetpp  # noqa: F401  (registers the package's modules)
 from mmseg_unetpp.utils.launch import (LAUNCHERS, load_config, require_file,
-                                       setup_launcher)
+                                       set_work_dir, setup_launcher)
 
 
 def parse_args() -> argparse.Namespace:
@@ -63,11 +63,7 @@ def main() -> None:
     require_file(args.checkpoint, 'checkpoint')
     cfg = load_config(args.config, args.cfg_options)
     setup_launcher(cfg, args.launcher)
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+    set_work_dir(cfg, args.work_dir, args.config)
     cfg.load_from = args.checkpoint
     if args.show or args.show_dir:
         enable_visualization(cfg, args)

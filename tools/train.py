@@ -13,7 +13,7 @@ from mmengine.runner import Runner
 
 import mmseg_unetpp  # noqa: F401  (registers the package's modules)
 from mmseg_unetpp.utils.launch import (LAUNCHERS, load_config, require_file,
-                                       setup_launcher)
+                                       set_work_dir, setup_launcher)
 
 
 def parse_args() -> argparse.Namespace:
@@ -44,11 +44,7 @@ def main() -> None:
     args = parse_args()
     cfg = load_config(args.config, args.cfg_options)
     setup_launcher(cfg, args.launcher)
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+    set_work_dir(cfg, args.work_dir, args.config)
     if args.amp:
         import torch
         if not torch.cuda.is_available():

@@ -26,6 +26,15 @@ def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
     return cfg
 
 
+def set_work_dir(cfg: Config, work_dir: Optional[str], config: str) -> None:
+    """``--work-dir``, else the config's, else ``work_dirs/<config name>``."""
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(config))[0])
+
+
 def require_file(path: str, what: str) -> None:
     """Exit with a one-line message unless ``path`` is a file."""
     if not osp.isfile(path):

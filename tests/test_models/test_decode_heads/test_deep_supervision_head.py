@@ -324,3 +324,23 @@ def test_tta_merges_accurate_predictions():
     with torch.no_grad():
         merged = tta.test_step(dict(inputs=[inputs], data_samples=[samples]))
     assert merged[0].pred_sem_seg.shape == (H, W)
+
+
+def test_stock_encoder_decoder_with_auxiliary_head():
+    cfg = segmentor_cfg('EncoderDecoder')
+    cfg.backbone.return_encoder = True  # X(0,1..3), then X(0,0)..X(3,0)
+    cfg.auxiliary_head = ConfigDict(
+        type='FCNHead',
+        in_channels=16,
+        channels=8,
+        in_index=5,  # encoder X(2,0)
+        num_convs=1,
+        num_classes=NUM_CLASSES,
+        loss_decode=dict(type='CrossEntropyLoss', loss_weight=0.4))
+    model = MODELS.build(cfg)
+    losses = model.loss(torch.randn(2, 3, H, W), make_samples())
+    assert {'decode.l3.loss_ce', 'aux.loss_ce'} <= set(losses)
+    model.eval()
+    with torch.no_grad():
+        results = model.predict(torch.randn(2, 3, H, W), make_samples())
+    assert results[0].pred_sem_seg.shape == (H, W)
