@@ -216,3 +216,20 @@ def test_missing_data_root_names_path_and_command(tmp_path):
                                        seg_map_path='trainannot'))
     assert missing in str(error.value)
     assert 'tools/dataset_converters/camvid.py' in str(error.value)
+
+
+def test_level_report_costs_and_scores_every_level(project):
+    root, config, work = project['root'], project['config'], project['work']
+    out = run([sys.executable, REPO / 'tools' / 'analysis_tools' /
+               'level_report.py', config, work / 'iter_4.pth', '--size', 40,
+               56, '--iters', 1, '--work-dir', root / 'report'], cwd=root)
+    rows = {
+        line.split('|')[1].strip(): [c.strip() for c in line.split('|')[2:6]]
+        for line in out.stdout.splitlines() if line.startswith('| ')
+    }
+    assert {'l1', 'l2', 'accurate'} <= set(rows)
+    params = [float(rows[k][0]) for k in ('l1', 'l2')]
+    gflops = [float(rows[k][1]) for k in ('l1', 'l2')]
+    assert params[0] < params[1] and gflops[0] < gflops[1]
+    for name in ('l1', 'l2', 'accurate'):
+        assert 0 <= float(rows[name][3]) <= 100

@@ -1,4 +1,5 @@
 import copy
+from pathlib import Path
 
 import pytest
 import torch
@@ -262,7 +263,8 @@ def test_in_index_mismatch_raises_at_first_forward():
 def test_end_to_end_from_config_train_step_and_predict():
     from mmengine.config import Config
     from mmengine.optim import build_optim_wrapper
-    cfg = Config.fromfile('configs/unetpp_camvid.py')
+    cfg = Config.fromfile(
+        str(Path(__file__).parents[3] / 'configs' / 'unetpp_camvid.py'))
     cfg.model.backbone.update(base_channels=4, norm_cfg=dict(type='BN'))
     cfg.model.decode_head.update(
         in_channels=4, channels=4, norm_cfg=dict(type='BN'))
