@@ -11,7 +11,7 @@ model = dict(
     backbone=dict(base_channels=16, norm_cfg=norm_cfg),
     decode_head=dict(in_channels=16, channels=16, num_classes=11,
                      norm_cfg=norm_cfg))
-max_iters = 600
+max_iters = 450
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.1, begin=0, end=50, by_epoch=False),
     dict(type='PolyLR', eta_min=1e-6, power=0.9, begin=50, end=max_iters,

@@ -71,3 +71,14 @@ def test_config_trains_one_step_and_validates(path, data_root, tmp_path):
             cfg.model.decode_head.in_index) > 1 and (
                 cfg.model.decode_head.get('mode', 'accurate') == 'accurate'):
         assert {f'l{k}.mIoU' for k in (1, 2, 3, 4)} <= set(metrics)
+
+
+def test_demo_config_tests_on_the_generated_val_split(tmp_path):
+    """The demo data has no test split: the demo config tests on val."""
+    from mmseg.registry import DATASETS
+    root = make_camvid_demo(str(tmp_path), num_train=2, num_val=3,
+                            size=(45, 60))
+    cfg = Config.fromfile(str(CONFIG_DIR / 'unetpp_camvid_demo.py'))
+    for loader in ('val_dataloader', 'test_dataloader'):
+        cfg[loader].dataset.data_root = root
+        assert len(DATASETS.build(cfg[loader].dataset)) == 3

@@ -29,7 +29,7 @@ if [ ! -x "$PYTHON" ]; then
 fi
 pip() { "$PYTHON" -m pip --disable-pip-version-check "$@"; }
 
-pip install -q "$SETUPTOOLS" wheel ninja psutil pytest
+pip install -q "$SETUPTOOLS" wheel ninja psutil pytest numpy
 
 if "$PYTHON" -c 'import torch' 2>/dev/null; then
   say "torch $("$PYTHON" -c 'import torch; print(torch.__version__)') found"
