@@ -12,7 +12,8 @@ from mmengine.runner import Runner
 
 import mmseg_unetpp  # noqa: F401  (registers the package's modules)
 from mmseg_unetpp.utils.launch import (LAUNCHERS, load_config, require_file,
-                                       set_work_dir, setup_launcher)
+                                       set_work_dir, setup_launcher,
+                                       teardown_distributed)
 
 
 def parse_args() -> argparse.Namespace:
@@ -85,4 +86,7 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    try:
+        main()
+    finally:
+        teardown_distributed()

@@ -83,3 +83,10 @@ def setup_launcher(cfg: Config, launcher: str) -> None:
     wrapper.setdefault('find_unused_parameters',
                        cfg.get('find_unused_parameters', False))
     cfg.model_wrapper_cfg = wrapper
+
+
+def teardown_distributed() -> None:
+    """Destroy the process group before exit (a gloo group left alive can
+    abort the interpreter's shutdown)."""
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
