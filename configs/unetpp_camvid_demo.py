@@ -2,7 +2,7 @@
 # the synthetic demo data on CPU for a few minutes.
 _base_ = [
     'mmseg::_base_/default_runtime.py', './_base_/models/unetpp.py',
-    './_base_/datasets/camvid_demo.py', './_base_/schedules/adamw_poly_40k.py'
+    './_base_/datasets/camvid_demo.py', './_base_/schedules/cpu_budget.py'
 ]
 crop_size = (80, 112)
 norm_cfg = dict(type='BN', requires_grad=True)
@@ -19,7 +19,4 @@ param_scheduler = [
 ]
 optim_wrapper = dict(optimizer=dict(lr=3e-3))
 train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
-default_hooks = dict(
-    logger=dict(interval=50),
-    checkpoint=dict(interval=max_iters, save_best=None, max_keep_ckpts=1))
-env_cfg = dict(dist_cfg=dict(backend='gloo'))
+default_hooks = dict(checkpoint=dict(interval=max_iters))

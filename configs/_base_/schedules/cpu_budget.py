@@ -1,14 +1,8 @@
-# A short CPU schedule: AdamW, warm-up then poly decay over `max_iters`,
-# validation and a checkpoint at the end only. Configs set max_iters so that
-# the run fits its wall-clock budget.
+# Short CPU runs on top of the AdamW/poly schedule. A config sets max_iters
+# so that it fits its wall-clock budget, and with it the poly end, the
+# validation and the checkpoint interval (MMEngine configs cannot derive
+# them from max_iters).
 _base_ = ['./adamw_poly_40k.py']
-max_iters = 1000
-param_scheduler = [
-    dict(type='LinearLR', start_factor=0.1, begin=0, end=50, by_epoch=False),
-    dict(type='PolyLR', eta_min=1e-6, power=0.9, begin=50, end=max_iters,
-         by_epoch=False)
-]
-train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
 default_hooks = dict(
     logger=dict(interval=20),
-    checkpoint=dict(interval=max_iters, save_best=None, max_keep_ckpts=1))
+    checkpoint=dict(save_best=None, max_keep_ckpts=1))
