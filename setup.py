@@ -19,7 +19,7 @@ setup(
     long_description=(HERE / 'README.md').read_text(encoding='utf-8'),
     long_description_content_type='text/markdown',
     license='Apache-2.0',
-    python_requires='>=3.8',
+    python_requires='>=3.9',
     packages=find_packages(include=['mmseg_unetpp', 'mmseg_unetpp.*']),
     install_requires=[
         'torch>=2.1',
