@@ -14,8 +14,6 @@ model = dict(
         in_channels=16, channels=16, num_classes=11, norm_cfg=norm_cfg),
     auxiliary_head=dict(
         in_channels=32, channels=16, num_classes=11, norm_cfg=norm_cfg))
-val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'], _delete_=True)
-test_evaluator = val_evaluator
 max_iters = 1900
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.1, begin=0, end=50, by_epoch=False),

@@ -1,6 +1,9 @@
 # CamVid, 11 classes, SegNet layout (tools/dataset_converters/camvid.py).
 # Training: random resize of the 360x480 frame (ratio 0.5-2.0), random crop,
 # flip, photometric distortion. Val/test: the whole 360x480 frame.
+# CamVidDataset is registered by mmseg_unetpp. The model base chooses the
+# metric.
+custom_imports = dict(imports=['mmseg_unetpp'], allow_failed_imports=False)
 dataset_type = 'CamVidDataset'
 data_root = 'data/camvid'
 img_scale = (480, 360)  # (w, h)
@@ -73,5 +76,3 @@ test_dataloader = dict(
         ann_file='test.txt',
         data_prefix=dict(img_path='test', seg_map_path='testannot'),
         pipeline=test_pipeline))
-val_evaluator = dict(type='PerLevelIoUMetric', iou_metrics=['mIoU'])
-test_evaluator = val_evaluator

@@ -1,5 +1,7 @@
 # UNet++ L4 (num_stages=5), width 32, deep supervision on X(0,1)..X(0,4).
-custom_imports = dict(imports=['mmseg_unetpp'], allow_failed_imports=False)
+# Its modules come from mmseg_unetpp: a config that uses this base with a
+# dataset base other than ours needs
+# custom_imports = dict(imports=['mmseg_unetpp'], allow_failed_imports=False)
 norm_cfg = dict(type='SyncBN', requires_grad=True)  # BN when not distributed
 data_preprocessor = dict(
     type='SegDataPreProcessor',
@@ -41,3 +43,6 @@ model = dict(
             type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)),
     train_cfg=dict(),
     test_cfg=dict(mode='whole'))
+# One val pass scores accurate mode and every pruning level.
+val_evaluator = dict(type='PerLevelIoUMetric', iou_metrics=['mIoU'])
+test_evaluator = val_evaluator

@@ -17,74 +17,28 @@ with the up-sampled node diagonally below-left::
 A sub-network of level k is the grid's top-left triangle, the nodes with
 i + j <= k; its output is X(0, k). Pruning runs only that triangle.
 """
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
-import torch.utils.checkpoint as cp
-from mmcv.cnn import ConvModule
-from mmengine.model import BaseModule
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig
-from torch.nn.modules.batchnorm import _BatchNorm
+
+from ..necks import UNetPlusPlusNeck
+from ..utils import NodeBlock
 
 MIN_STAGES, MAX_STAGES = 2, 7
-SKIP_MODES = ('dense', 'nested', 'plain')
 DOWNSAMPLE_MODES = ('maxpool', 'strided_conv')
-INTERP_UPSAMPLE = ('bilinear', 'nearest')
-LEARNED_UPSAMPLE = ('InterpConv', 'DeconvModule')
-
-
-class NodeBlock(BaseModule):
-    """H of the paper: ``num_convs`` x (3x3 conv - norm - act).
-
-    Args:
-        in_channels (int): Channels of the (concatenated) input.
-        out_channels (int): Channels of the node.
-        num_convs (int): Number of conv-norm-act layers.
-        stride (int): Stride of the first conv (2 for strided down-sampling).
-        with_cp (bool): Recompute the block in backward instead of storing
-            its activations.
-        conv_cfg, norm_cfg, act_cfg (dict | None): As in ``ConvModule``.
-    """
-
-    def __init__(self,
-                 in_channels: int,
-                 out_channels: int,
-                 num_convs: int = 2,
-                 stride: int = 1,
-                 with_cp: bool = False,
-                 conv_cfg: OptConfigType = None,
-                 norm_cfg: OptConfigType = dict(type='BN'),
-                 act_cfg: OptConfigType = dict(type='ReLU')):
-        super().__init__()
-        self.with_cp = with_cp
-        self.convs = nn.Sequential(*[
-            ConvModule(
-                in_channels if k == 0 else out_channels,
-                out_channels,
-                kernel_size=3,
-                stride=stride if k == 0 else 1,
-                padding=1,
-                conv_cfg=conv_cfg,
-                norm_cfg=norm_cfg,
-                act_cfg=act_cfg) for k in range(num_convs)
-        ])
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """(N, in_channels, H, W) -> (N, out_channels, H/stride, W/stride)."""
-        if self.with_cp and torch.is_grad_enabled() and self.training:
-            return cp.checkpoint(self.convs, x, use_reentrant=False)
-        return self.convs(x)
 
 
 @MODELS.register_module()
-class UNetPlusPlus(BaseModule):
-    """UNet++ backbone: the nested grid of nodes X(i, j) with i + j <= L.
+class UNetPlusPlus(UNetPlusPlusNeck):
+    """UNet++ backbone: the paper's encoder plus :class:`UNetPlusPlusNeck`.
 
-    ``L = num_stages - 1`` is the depth of the encoder. Nodes are built by
-    the paper's rule::
+    The whole grid of nodes X(i, j) with i + j <= L, ``L = num_stages - 1``.
+    The paper's VGG-style encoder column X(i, 0) is built here; the nested
+    decoder (columns 1..L) is the neck this class extends, so the grid has
+    one implementation. Nodes are built by the paper's rule::
 
         X(i, 0) = H(Down(X(i-1, 0)))                     (X(0, 0) = H(input))
         X(i, j) = H(concat(X(i, 0), ..., X(i, j-1), Up(X(i+1, j-1))))
@@ -168,68 +122,51 @@ class UNetPlusPlus(BaseModule):
                  upsample_cfg: ConfigType = dict(type='bilinear'),
                  norm_eval: bool = False,
                  init_cfg: OptMultiConfig = None):
-        super().__init__(init_cfg=init_cfg)
         if not MIN_STAGES <= num_stages <= MAX_STAGES:
             raise ValueError(f'num_stages must be in {MIN_STAGES}..'
                              f'{MAX_STAGES}, got {num_stages}')
-        if num_convs < 1:
-            raise ValueError(f'num_convs must be >= 1, got {num_convs}')
         if downsample not in DOWNSAMPLE_MODES:
             raise ValueError(f'downsample must be one of {DOWNSAMPLE_MODES}, '
                              f'got {downsample!r}')
-        if skip_mode not in SKIP_MODES:
-            raise ValueError(f'skip_mode must be one of {SKIP_MODES}, got '
-                             f'{skip_mode!r}')
-        up_type = upsample_cfg.get('type')
-        if up_type not in INTERP_UPSAMPLE + LEARNED_UPSAMPLE:
-            raise ValueError(
-                'upsample_cfg type must be one of '
-                f'{INTERP_UPSAMPLE + LEARNED_UPSAMPLE}, got {up_type!r}')
-        self.in_channels = in_channels
-        self.num_levels = num_stages - 1
-        self.stage_channels = self._resolve_channels(
-            base_channels, num_stages, channel_multipliers, stage_channels)
-        self.skip_mode = skip_mode
-        self.return_encoder = return_encoder
-        self.norm_eval = norm_eval
-        self.upsample_mode = up_type if up_type in INTERP_UPSAMPLE else None
-        self.eval_level = eval_level
-
-        C = self.stage_channels
-        node_cfg = dict(
+        stage_channels = self._resolve_channels(base_channels, num_stages,
+                                                channel_multipliers,
+                                                stage_channels)
+        super().__init__(
+            in_channels=stage_channels,
             num_convs=num_convs,
+            skip_mode=skip_mode,
+            eval_level=eval_level,
             with_cp=with_cp,
             conv_cfg=conv_cfg,
             norm_cfg=norm_cfg,
-            act_cfg=act_cfg)
+            act_cfg=act_cfg,
+            upsample_cfg=upsample_cfg,
+            norm_eval=norm_eval,
+            init_cfg=init_cfg)
+        self.in_channels = in_channels
+        self.stage_channels = stage_channels
+        self.return_encoder = return_encoder
         strided = downsample == 'strided_conv'
         self.pool = None if strided else nn.MaxPool2d(kernel_size=2)
-        # The grid, keyed like the paper's figure: nodes['x_1_2'] is X(1,2);
-        # ups['up_1_2'] up-samples X(2,1) into X(1,2) (learned modes only).
-        self.nodes = nn.ModuleDict()
-        self.ups = nn.ModuleDict()
-        for i, j in self.node_ids:
-            if j == 0:
-                self.nodes[f'x_{i}_0'] = NodeBlock(
-                    in_channels if i == 0 else C[i - 1],
-                    C[i],
-                    stride=2 if strided and i > 0 else 1,
-                    **node_cfg)
-                continue
-            up_channels = C[i + 1]
-            if self.upsample_mode is None:
-                self.ups[f'up_{i}_{j}'] = MODELS.build(
-                    upsample_cfg,
-                    default_args=dict(
-                        in_channels=C[i + 1],
-                        out_channels=C[i],
-                        with_cp=with_cp,
-                        norm_cfg=norm_cfg,
-                        act_cfg=act_cfg))
-                up_channels = C[i]
-            skip_channels = C[i] * len(self._skip_columns(i, j))
-            self.nodes[f'x_{i}_{j}'] = NodeBlock(skip_channels + up_channels,
-                                                 C[i], **node_cfg)
+        encoder = {
+            f'x_{i}_0': NodeBlock(
+                in_channels if i == 0 else stage_channels[i - 1],
+                stage_channels[i],
+                stride=2 if strided and i > 0 else 1,
+                num_convs=num_convs,
+                with_cp=with_cp,
+                conv_cfg=conv_cfg,
+                norm_cfg=norm_cfg,
+                act_cfg=act_cfg)
+            for i in range(num_stages)
+        }
+        # One dict for the whole grid, in the order of node_ids.
+        nested = dict(self.nodes.items())
+        self.nodes = nn.ModuleDict({
+            f'x_{i}_{j}': encoder[f'x_{i}_{j}'] if j == 0 else
+            nested[f'x_{i}_{j}']
+            for i, j in self.node_ids
+        })
 
     @staticmethod
     def _resolve_channels(base_channels: int, num_stages: int,
@@ -256,78 +193,10 @@ class UNetPlusPlus(BaseModule):
         return tuple(base_channels * m for m in channel_multipliers)
 
     @property
-    def eval_level(self) -> Optional[int]:
-        """Pruning level k used in eval mode (None: the whole grid)."""
-        return self._eval_level
-
-    @eval_level.setter
-    def eval_level(self, level: Optional[int]) -> None:
-        L = self.num_levels
-        if level is not None and not 1 <= level <= L:
-            raise ValueError(f'eval_level must be None or in 1..{L} '
-                             f'(num_stages - 1), got {level}')
-        if level is not None and level < L and self.skip_mode == 'plain':
-            raise ValueError(
-                f"eval_level={level} prunes to a sub-network, but "
-                f"skip_mode='plain' has only the level-{L} network; use "
-                "'dense' or 'nested', or eval_level=None")
-        self._eval_level = level
-
-    @property
     def node_ids(self) -> List[Tuple[int, int]]:
-        """(i, j) of every node, in an order where each node's inputs come
-        first (column by column, top to bottom)."""
-        L = self.num_levels
-        ids = [(i, j) for j in range(L + 1) for i in range(L + 1 - j)]
-        if self.skip_mode == 'plain':
-            ids = [(i, j) for i, j in ids if j == 0 or i + j == L]
-        return ids
-
-    @property
-    def level_sizes(self) -> Dict[int, int]:
-        """Parameters of the sub-network of every level k (nodes with
-        i + j <= k), as in the paper's pruning table."""
-        return {
-            k: sum(
-                p.numel() for name, p in self.named_parameters()
-                if self._param_level(name) <= k)
-            for k in range(1, self.num_levels + 1)
-        }
-
-    @staticmethod
-    def _param_level(name: str) -> int:
-        """i + j of the node (or its up-sampling) that owns a parameter."""
-        _, key = name.split('.')[:2]
-        _, i, j = key.split('_')
-        return int(i) + int(j)
-
-    def _skip_columns(self, i: int, j: int) -> List[int]:
-        """Columns of row i that X(i, j) concatenates (before the up)."""
-        if self.skip_mode == 'dense':
-            return list(range(j))
-        if self.skip_mode == 'nested':
-            return [j - 1]
-        return [0]
-
-    def node(self, i: int, j: int) -> NodeBlock:
-        """The block H of node X(i, j)."""
-        return self.nodes[f'x_{i}_{j}']
-
-    def _up(self, i: int, j: int, x: torch.Tensor,
-            size: torch.Size) -> torch.Tensor:
-        """Up-sample ``x`` = X(i+1, j-1) to ``size``, the size of row i."""
-        if self.upsample_mode is not None:
-            return F.interpolate(
-                x,
-                size=size,
-                mode=self.upsample_mode,
-                align_corners=False if self.upsample_mode == 'bilinear' else
-                None)
-        x = self.ups[f'up_{i}_{j}'](x)
-        if x.shape[2:] != size:
-            x = F.interpolate(
-                x, size=size, mode='bilinear', align_corners=False)
-        return x
+        """(i, j) of every node, encoder column first, then the nested
+        nodes column by column (each node's inputs come first)."""
+        return [(i, 0) for i in range(self.num_levels + 1)] + self.nested_ids
 
     def _check_input(self, x: torch.Tensor) -> None:
         if x.dim() != 4 or x.shape[1] != self.in_channels:
@@ -344,32 +213,14 @@ class UNetPlusPlus(BaseModule):
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         """(N, in_channels, H, W) -> tuple of (N, C(0), H, W); see class."""
         self._check_input(x)
-        level = self.num_levels
-        if not self.training and self.eval_level is not None:
-            level = self.eval_level
-        out: Dict[Tuple[int, int], torch.Tensor] = {}
-        for i, j in self.node_ids:
-            if i + j > level:  # pruning: only the nodes with i + j <= k
-                continue
-            if j == 0:
-                if i > 0:
-                    x = out[i - 1, 0]
-                    x = self.pool(x) if self.pool is not None else x
-                out[i, 0] = self.node(i, 0)(x)
-                continue
-            skips = [out[i, c] for c in self._skip_columns(i, j)]
-            up = self._up(i, j, out[i + 1, j - 1], skips[0].shape[2:])
-            out[i, j] = self.node(i, j)(torch.cat(skips + [up], dim=1))
-        outs = tuple(out[0, j] for j in range(1, level + 1) if (0, j) in out)
+        level = self.active_level
+        encoder: List[torch.Tensor] = []
+        for i in range(level + 1):  # the encoder stops at row k, too
+            if i > 0:
+                x = encoder[-1] if self.pool is None else self.pool(
+                    encoder[-1])
+            encoder.append(self.node(i, 0)(x))
+        outs = self.decode(encoder, level)
         if self.return_encoder:
-            outs += tuple(out[i, 0] for i in range(level + 1))
+            outs += tuple(encoder)
         return outs
-
-    def train(self, mode: bool = True) -> 'UNetPlusPlus':
-        """Set train mode; with ``norm_eval`` keep norm layers in eval."""
-        super().train(mode)
-        if mode and self.norm_eval:
-            for m in self.modules():
-                if isinstance(m, _BatchNorm):
-                    m.eval()
-        return self

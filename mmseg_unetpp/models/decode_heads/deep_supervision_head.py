@@ -3,8 +3,8 @@ from typing import List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
+from mmengine.model import BaseModule
 from mmseg.models.decode_heads import FCNHead
-from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, SampleList
 from torch import Tensor
@@ -13,14 +13,17 @@ MODES = ('accurate', 'fast')
 
 
 @MODELS.register_module()
-class DeepSupervisionHead(BaseDecodeHead):
+class DeepSupervisionHead(BaseModule):
     """A classifier branch on each of X(0, 1) .. X(0, L) with weighted losses.
 
-    Each branch is an FCN-style head (MMSeg's ``FCNHead``): ``num_convs``
+    Each branch is a complete MMSeg decode head (``FCNHead``): ``num_convs``
     conv-norm-act layers then a 1x1 ``conv_seg``; with ``num_convs=0`` it is
-    exactly the paper's 1x1 classifier. Branch b reads the backbone output
-    ``in_index[b]``; ``UNetPlusPlus`` returns X(0, t+1) at index t, so the
-    branch on index t is called level ``t + 1`` (``l1``, ``l2``...).
+    exactly the paper's 1x1 classifier. This head holds the branches and
+    combines them; each branch computes its own loss, accuracy and resizing
+    (``BaseDecodeHead.loss_by_feat``/``predict_by_feat``). Branch b reads
+    the backbone (or neck) output ``in_index[b]``; ``UNetPlusPlus`` and
+    ``UNetPlusPlusNeck`` return X(0, t+1) at index t, so the branch on index
+    t is called level ``t + 1`` (``l1``, ``l2``...).
 
     Training: every branch gets the full ``loss_decode`` (one loss or a
     list), scaled by its entry of ``loss_weights``; the losses and the
@@ -33,10 +36,10 @@ class DeepSupervisionHead(BaseDecodeHead):
       or sigmoid when ``out_channels == 1``). ``predict`` returns logits
       whose softmax/sigmoid is that mean (log-mean-probabilities), so
       MMSeg's post-processing, slide inference and TTA apply unchanged.
-    - ``mode='fast'``: the branch of ``level`` alone. The backbone must be
-      pruned to the same level (``UNetPlusPlus(eval_level=level)``) so that
-      only sub-network ``level`` is computed; ``DeepSupervisionEncoderDecoder``
-      keeps the two in step, and with another segmentor a backbone that
+    - ``mode='fast'``: the branch of ``level`` alone. The backbone or neck
+      must be pruned to the same level (``eval_level=level``) so that only
+      sub-network ``level`` is computed; ``DeepSupervisionEncoderDecoder``
+      keeps them in step, and with another segmentor a backbone that
       returns more levels than needed is refused.
 
     Args:
@@ -59,11 +62,13 @@ class DeepSupervisionHead(BaseDecodeHead):
         mode (str): ``'accurate'`` or ``'fast'``. Default: ``'accurate'``.
         level (int, optional): The branch used by ``mode='fast'``; one of
             the branch levels. Default: the deepest branch.
-        **kwargs: ``BaseDecodeHead`` arguments (``num_classes``,
-            ``out_channels``, ``threshold``, ``dropout_ratio`` (default 0
-            here, as in the paper),
+        init_cfg (dict, optional): Initialization config of this head; each
+            branch keeps ``BaseDecodeHead``'s (``conv_seg`` ~ N(0, 0.01)).
+        **kwargs: ``BaseDecodeHead`` arguments, given to every branch
+            (``num_classes``, ``out_channels``, ``threshold``,
+            ``dropout_ratio`` (default 0 here, as in the paper),
             ``loss_decode``, ``ignore_index``, ``sampler``,
-            ``align_corners``, ``norm_cfg``...).
+            ``align_corners``, ``conv_cfg``, ``norm_cfg``, ``act_cfg``).
     """
 
     def __init__(self,
@@ -97,17 +102,6 @@ class DeepSupervisionHead(BaseDecodeHead):
         if share_branch and len(set(in_channels)) > 1:
             raise ValueError('share_branch needs equal in_channels, got '
                              f'{list(in_channels)}')
-        kwargs.setdefault('dropout_ratio', 0.0)  # the paper has none
-        super().__init__(
-            in_channels,
-            channels,
-            in_index=in_index,
-            input_transform='multiple_select',
-            init_cfg=init_cfg,
-            **kwargs)
-        # Every branch has its own dropout and conv_seg.
-        del self.conv_seg, self.dropout
-        self.levels = [index + 1 for index in in_index]
         num_branches = len(in_index)
         if loss_weights is None:
             loss_weights = [1.0] * num_branches
@@ -115,7 +109,8 @@ class DeepSupervisionHead(BaseDecodeHead):
             raise ValueError(
                 f'loss_weights has {len(loss_weights)} entries but there are '
                 f'{num_branches} branches (in_index={in_index})')
-        self.loss_weights = [float(w) for w in loss_weights]
+        super().__init__(init_cfg=init_cfg)
+        kwargs.setdefault('dropout_ratio', 0.0)  # the paper has none
 
         def branch(channels_in: int) -> FCNHead:
             return FCNHead(
@@ -125,21 +120,23 @@ class DeepSupervisionHead(BaseDecodeHead):
                 kernel_size=kernel_size,
                 concat_input=concat_input,
                 dilation=dilation,
-                num_classes=self.num_classes,
-                out_channels=self.out_channels,
-                threshold=self.threshold,
-                dropout_ratio=self.dropout_ratio,
-                conv_cfg=self.conv_cfg,
-                norm_cfg=self.norm_cfg,
-                act_cfg=self.act_cfg,
                 in_index=0,
-                align_corners=self.align_corners)
+                **kwargs)
 
         if share_branch:
             shared = branch(in_channels[0])
             self.branches = nn.ModuleList([shared] * num_branches)
         else:
             self.branches = nn.ModuleList(branch(c) for c in in_channels)
+        self.in_index = in_index
+        self.levels = [index + 1 for index in in_index]
+        self.loss_weights = [float(w) for w in loss_weights]
+        # What a segmentor reads from its decode head.
+        first = self.branches[0]
+        self.num_classes = first.num_classes
+        self.out_channels = first.out_channels
+        self.threshold = first.threshold
+        self.align_corners = first.align_corners
         self.mode = mode
         self.level = level if level is not None else self.levels[-1]
 
@@ -204,11 +201,10 @@ class DeepSupervisionHead(BaseDecodeHead):
             return
         if got != self.level:
             raise ValueError(
-                f"mode='fast' level={self.level} needs a backbone pruned to "
-                f'eval_level={self.level} ({self.level} outputs), but it '
-                f'returned {got}; set model.backbone.eval_level='
-                f'{self.level} or use DeepSupervisionEncoderDecoder, which '
-                'keeps them in step')
+                f"mode='fast' level={self.level} needs a backbone (or neck) "
+                f'pruned to eval_level={self.level} ({self.level} outputs), '
+                f'but it returned {got}; set its eval_level={self.level} or '
+                'use DeepSupervisionEncoderDecoder, which keeps them in step')
 
     def fuse(self, branch_logits: Sequence[Tensor]) -> Tensor:
         """Logits whose softmax (sigmoid for one channel) is the mean of the
@@ -221,11 +217,17 @@ class DeepSupervisionHead(BaseDecodeHead):
         prob = torch.stack([x.softmax(dim=1) for x in branch_logits]).mean(0)
         return prob.clamp_min(1e-12).log()
 
+    def resize_to_input(self, seg_logits: Tensor,
+                        batch_img_metas: List[dict]) -> Tensor:
+        """Logits resized to the input as MMSeg's heads do (every branch's
+        ``predict_by_feat`` resizes alike)."""
+        return self.branches[0].predict_by_feat(seg_logits, batch_img_metas)
+
     def predict(self, inputs: Tuple[Tensor], batch_img_metas: List[dict],
                 test_cfg: ConfigType) -> Tensor:
         """Accurate (fused) or fast (one branch) logits at the input size."""
-        return self.predict_by_feat(self.fuse(self.forward(inputs)),
-                                    batch_img_metas)
+        return self.resize_to_input(
+            self.fuse(self.forward(inputs)), batch_img_metas)
 
     def predict_levels(self, inputs: Tuple[Tensor],
                        batch_img_metas: List[dict]) -> Tensor:
@@ -236,18 +238,25 @@ class DeepSupervisionHead(BaseDecodeHead):
             accurate-mode logits, then those of ``l{levels[0]}``, ...
         """
         branch_logits = self.forward(inputs)
-        return self.predict_by_feat(
+        return self.resize_to_input(
             torch.cat([self.fuse(branch_logits)] + branch_logits, dim=1),
             batch_img_metas)
+
+    def loss(self, inputs: Tuple[Tensor], batch_data_samples: SampleList,
+             train_cfg: ConfigType) -> dict:
+        """Forward every branch and return their losses (see
+        ``loss_by_feat``)."""
+        return self.loss_by_feat(self.forward(inputs), batch_data_samples)
 
     def loss_by_feat(self, seg_logits: Sequence[Tensor],
                      batch_data_samples: SampleList) -> dict:
         """Per-branch losses (weighted) and accuracies, keyed ``l{k}.*``."""
         losses = dict()
-        for level, weight, logits in zip(self.levels, self.loss_weights,
-                                         seg_logits):
-            branch = super().loss_by_feat(logits, batch_data_samples)
-            for name, value in branch.items():
+        for level, weight, branch, logits in zip(self.levels,
+                                                 self.loss_weights,
+                                                 self.branches, seg_logits):
+            scores = branch.loss_by_feat(logits, batch_data_samples)
+            for name, value in scores.items():
                 if 'loss' in name:
                     value = value * weight
                 losses[f'l{level}.{name}'] = value

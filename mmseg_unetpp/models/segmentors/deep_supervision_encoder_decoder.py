@@ -1,4 +1,7 @@
 """EncoderDecoder that drives a DeepSupervisionHead's inference modes."""
+from typing import List, Tuple
+
+import torch.nn as nn
 from mmseg.models.segmentors import EncoderDecoder
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
@@ -12,9 +15,10 @@ from ..decode_heads import DeepSupervisionHead
 class DeepSupervisionEncoderDecoder(EncoderDecoder):
     """MMSeg's ``EncoderDecoder`` with two duties for deep supervision.
 
-    1. Pruning in step with the head: in ``mode='fast'`` the backbone's
-       ``eval_level`` is set to the head's ``level`` (only sub-network k is
-       computed); in ``mode='accurate'`` it is cleared. So
+    1. Pruning in step with the head: in ``mode='fast'`` the ``eval_level``
+       of the backbone (``UNetPlusPlus``) or neck (``UNetPlusPlusNeck``) is
+       set to the head's ``level`` (only sub-network k is computed); in
+       ``mode='accurate'`` it is cleared. So
        ``--cfg-options model.decode_head.mode=fast model.decode_head.level=2``
        is all a user sets.
     2. Per-level prediction in one pass: in accurate mode with
@@ -39,23 +43,33 @@ class DeepSupervisionEncoderDecoder(EncoderDecoder):
                             'DeepSupervisionHead decode_head, got '
                             f'{type(head).__name__}')
         wanted = head.level if head.mode == 'fast' else None
-        given = getattr(self.backbone, 'eval_level', None)
-        if given is not None and given != wanted:
-            raise ValueError(
-                f'backbone eval_level={given} disagrees with decode_head '
-                f'mode={head.mode!r} level={head.level}; set only '
-                'decode_head.mode and decode_head.level, the backbone '
-                'follows them')
+        for name, module in self._prunable():
+            given = module.eval_level
+            if given is not None and given != wanted:
+                raise ValueError(
+                    f'{name} eval_level={given} disagrees with decode_head '
+                    f'mode={head.mode!r} level={head.level}; set only '
+                    f'decode_head.mode and decode_head.level, the {name} '
+                    'follows them')
         self.per_level = per_level
         self._levels_pass = False
         self.sync_pruning()
 
+    def _prunable(self) -> List[Tuple[str, nn.Module]]:
+        """The backbone and neck that prune by ``eval_level``."""
+        modules = [('backbone', self.backbone)]
+        if self.with_neck:
+            modules.append(('neck', self.neck))
+        return [(name, module) for name, module in modules
+                if hasattr(module, 'eval_level')]
+
     def sync_pruning(self) -> None:
-        """Prune the backbone to the head's fast-mode level (or not)."""
-        if hasattr(self.backbone, 'eval_level'):
-            head = self.decode_head
-            self.backbone.eval_level = (
-                head.level if head.mode == 'fast' else None)
+        """Prune the backbone and neck to the head's fast-mode level (or
+        not): in eval, nodes with i + j > k are not computed."""
+        head = self.decode_head
+        level = head.level if head.mode == 'fast' else None
+        for _, module in self._prunable():
+            module.eval_level = level
 
     def encode_decode(self, inputs: Tensor, batch_img_metas: list) -> Tensor:
         """Logits at the input size; in the per-level pass, the accurate

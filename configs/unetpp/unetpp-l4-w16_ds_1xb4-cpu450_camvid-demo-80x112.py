@@ -1,8 +1,8 @@
 # The README's main job: UNet++ L4, width 16, deep supervision, trained on
 # the synthetic demo data on CPU for a few minutes.
 _base_ = [
-    'mmseg::_base_/default_runtime.py', './_base_/models/unetpp.py',
-    './_base_/datasets/camvid_demo.py', './_base_/schedules/cpu_budget.py'
+    'mmseg::_base_/default_runtime.py', '../_base_/models/unetpp.py',
+    '../_base_/datasets/camvid_demo.py', '../_base_/schedules/cpu_budget.py'
 ]
 crop_size = (80, 112)
 norm_cfg = dict(type='BN', requires_grad=True)

@@ -1,0 +1,3 @@
+from .unetpp_neck import UNetPlusPlusNeck
+
+__all__ = ['UNetPlusPlusNeck']

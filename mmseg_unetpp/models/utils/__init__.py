@@ -1,0 +1,3 @@
+from .node_block import NodeBlock
+
+__all__ = ['NodeBlock']
