@@ -1,33 +1,13 @@
-# UNet++ over an ImageNet-pretrained ResNetV1c-18: the nested decoder
-# (UNetPlusPlusNeck) on the encoder's stride 4/8/16/32 features, deep
-# supervision on X(0,1)..X(0,3) (stride 4; logits resized to the input).
-_base_ = ['./unetpp-l4-w32_ds_1xb8-40k_camvid-352x480.py']
-norm_cfg = dict(type='SyncBN', requires_grad=True)  # BN when not distributed
+# UNet++ over an ImageNet-pretrained ResNetV1c-18 on CamVid, 352x480 crops,
+# batch 8 on one GPU, 40k iterations.
+_base_ = [
+    'mmseg::_base_/default_runtime.py', '../_base_/models/unetpp_r18.py',
+    '../_base_/datasets/camvid.py', '../_base_/schedules/adamw_poly_40k.py'
+]
+crop_size = (352, 480)
 model = dict(
-    backbone=dict(
-        _delete_=True,
-        type='ResNetV1c',
-        depth=18,
-        num_stages=4,
-        out_indices=(0, 1, 2, 3),
-        dilations=(1, 1, 1, 1),
-        strides=(1, 2, 2, 2),
-        norm_cfg=norm_cfg,
-        norm_eval=False,
-        style='pytorch',
-        contract_dilation=True,
-        init_cfg=dict(
-            type='Pretrained', checkpoint='open-mmlab://resnet18_v1c')),
-    neck=dict(
-        type='UNetPlusPlusNeck',
-        in_channels=[64, 128, 256, 512],
-        channels=[64, 128, 256],
-        norm_cfg=norm_cfg),
-    decode_head=dict(
-        in_channels=64,
-        channels=64,
-        in_index=[0, 1, 2],
-        loss_weights=[1.0, 1.0, 1.0]))
+    data_preprocessor=dict(size=crop_size),
+    decode_head=dict(num_classes=11))
 # The pretrained encoder learns 10x slower than the new decoder.
 optim_wrapper = dict(
     paramwise_cfg=dict(custom_keys={'backbone': dict(lr_mult=0.1)}))
