@@ -164,8 +164,8 @@ class UNetPlusPlusNeck(BaseModule):
                                                  self.channels[i],
                                                  **node_cfg)
 
-    def _resolve_widths(
-            self, channels: Union[int, Sequence[int], None]) -> Tuple[int, ...]:
+    def _resolve_widths(self, channels: Union[int, Sequence[int], None]
+                        ) -> Tuple[int, ...]:
         L = self.num_levels
         if channels is None:
             return self.encoder_channels[:L]

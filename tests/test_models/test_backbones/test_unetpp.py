@@ -267,3 +267,58 @@ def test_too_small_input_raises_value_error_with_minimum():
         model(torch.randn(1, 3, 15, 40))
     with torch.no_grad():
         assert len(model.eval()(torch.randn(1, 3, 16, 16))) == 4
+
+
+def reference_module():
+    from helpers import load_tool
+    return load_tool('analysis_tools/benchmark.py')
+
+
+def released_layout_checkpoint(path, reference: torch.nn.Module) -> dict:
+    """Write ``reference``'s weights as a segmentor checkpoint in the key
+    layout this package has always saved (``backbone.nodes.x_0_1.convs.0.
+    conv.weight``, ``decode_head.branches.0.conv_seg.weight``...)."""
+    state = {}
+    for key, value in reference.state_dict().items():
+        prefix = 'backbone.' if key.startswith('nodes.') else 'decode_head.'
+        state[prefix + key] = value
+    torch.save(dict(meta=dict(iter=1), state_dict=state), path)
+    return state
+
+
+def test_checkpoint_in_the_released_layout_loads_strictly(tmp_path):
+    """A checkpoint written in the released key layout loads strictly and
+    gives the outputs of the paper's equations (the reference)."""
+    from mmengine.runner import load_checkpoint
+    torch.manual_seed(0)
+    reference = reference_module().ReferenceUNetPlusPlus(
+        channels=(8, 16, 32, 64), num_classes=5)
+    for name, buf in reference.named_buffers():  # non-trivial BN statistics
+        if name.endswith('running_mean'):
+            buf.normal_()
+        elif name.endswith('running_var'):
+            buf.uniform_(0.5, 2.0)
+    state = released_layout_checkpoint(tmp_path / 'released.pth', reference)
+    model = MODELS.build(
+        dict(
+            type='DeepSupervisionEncoderDecoder',
+            backbone=dict(type='UNetPlusPlus', base_channels=8,
+                          num_stages=4),
+            decode_head=dict(
+                type='DeepSupervisionHead',
+                in_channels=8,
+                channels=8,
+                in_index=[0, 1, 2],
+                num_classes=5)))
+    assert set(model.state_dict()) == set(state)
+    load_checkpoint(model, str(tmp_path / 'released.pth'), strict=True)
+    x = torch.randn(2, 3, 45, 61)
+    for train in (False, True):
+        model.train(train)
+        reference.train(train)
+        with torch.no_grad():
+            ours = model.decode_head.forward(model.extract_feat(x))
+            expected = reference(x)
+        assert len(ours) == len(expected) == 3
+        for a, b in zip(ours, expected):
+            torch.testing.assert_close(a, b, atol=1e-5, rtol=0)

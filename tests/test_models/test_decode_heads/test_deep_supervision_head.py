@@ -1,14 +1,11 @@
 import copy
-from pathlib import Path
 
 import pytest
 import torch
-from mmengine.config import ConfigDict
-from mmengine.structures import PixelData
+from helpers import make_samples as _make_samples
 
 import mmseg_unetpp  # noqa: F401
 from mmseg.registry import MODELS
-from mmseg.structures import SegDataSample
 from mmseg_unetpp.models.decode_heads import DeepSupervisionHead
 
 NUM_CLASSES = 5
@@ -16,16 +13,7 @@ H, W = 37, 45
 
 
 def make_samples(n: int = 2, num_classes: int = NUM_CLASSES, seed: int = 0):
-    g = torch.Generator().manual_seed(seed)
-    samples = []
-    for _ in range(n):
-        sample = SegDataSample(
-            metainfo=dict(
-                img_shape=(H, W), ori_shape=(H, W), pad_shape=(H, W)))
-        label = torch.randint(0, num_classes, (1, H, W), generator=g)
-        sample.gt_sem_seg = PixelData(data=label)
-        samples.append(sample)
-    return samples
+    return _make_samples(n, num_classes, (H, W), seed)
 
 
 def make_head(**kwargs) -> DeepSupervisionHead:
@@ -42,29 +30,6 @@ def make_head(**kwargs) -> DeepSupervisionHead:
 def features(n: int = 2, levels: int = 3, seed: int = 0):
     g = torch.Generator().manual_seed(seed)
     return tuple(torch.randn(n, 4, H, W, generator=g) for _ in range(levels))
-
-
-def segmentor_cfg(seg_type='DeepSupervisionEncoderDecoder', **head):
-    decode_head = dict(
-        type='DeepSupervisionHead',
-        in_channels=4,
-        channels=4,
-        in_index=[0, 1, 2],
-        num_classes=NUM_CLASSES,
-        norm_cfg=dict(type='BN'))
-    decode_head.update(head)
-    cfg = dict(
-        type=seg_type,
-        data_preprocessor=dict(
-            type='SegDataPreProcessor',
-            mean=[0., 0., 0.],
-            std=[1., 1., 1.],
-            pad_val=0,
-            seg_pad_val=255),
-        backbone=dict(type='UNetPlusPlus', base_channels=4, num_stages=4),
-        decode_head=decode_head,
-        test_cfg=dict(mode='whole'))
-    return ConfigDict(cfg)
 
 
 def test_loss_keys_and_weights():
@@ -84,18 +49,6 @@ def test_loss_keys_and_weights():
                                    w * plain[f'l{k}.loss_ce'])
         torch.testing.assert_close(losses[f'l{k}.acc_seg'],
                                    plain[f'l{k}.acc_seg'])
-
-
-def test_logged_total_is_weighted_sum_in_segmentor():
-    weights = [0.25, 0.5, 1.0]
-    model = MODELS.build(segmentor_cfg(loss_weights=weights))
-    inputs = torch.randn(2, 3, H, W)
-    losses = model.loss(inputs, make_samples())
-    assert 'decode.l2.loss_ce' in losses and 'decode.l3.acc_seg' in losses
-    total, log_vars = model.parse_losses(losses)
-    expected = sum(losses[f'decode.l{k}.loss_ce'] for k in (1, 2, 3))
-    torch.testing.assert_close(total, expected)
-    assert float(log_vars['loss']) == pytest.approx(expected.item(), rel=1e-5)
 
 
 def test_multiple_losses_per_branch():
@@ -128,60 +81,6 @@ def test_fast_mode_is_the_level_branch():
         fast = head.predict(feats[:2], [s.metainfo for s in make_samples()],
                             dict())
     torch.testing.assert_close(fast, branch[1])
-
-
-def test_fast_mode_computes_only_sub_network_k():
-    model = MODELS.build(segmentor_cfg(mode='fast', level=2)).eval()
-    assert model.backbone.eval_level == 2
-    computed = []
-    model.backbone.register_forward_hook(
-        lambda m, i, out: computed.append(len(out)))
-    run_nodes = []
-    for name, node in model.backbone.nodes.items():
-        node.register_forward_hook(
-            lambda m, i, o, name=name: run_nodes.append(name))
-    with torch.no_grad():
-        results = model.predict(torch.randn(2, 3, H, W), make_samples())
-    assert computed == [2]
-    assert sorted(run_nodes) == ['x_0_0', 'x_0_1', 'x_0_2', 'x_1_0', 'x_1_1',
-                                 'x_2_0']
-    assert results[0].pred_sem_seg.shape == (H, W)
-    # Switching back to accurate un-prunes the backbone.
-    model.decode_head.mode = 'accurate'
-    with torch.no_grad():
-        model.predict(torch.randn(2, 3, H, W), make_samples())
-    assert computed[-1] == 3 and model.backbone.eval_level is None
-
-
-def test_fast_mode_matches_full_model_branch():
-    torch.manual_seed(0)
-    model = MODELS.build(segmentor_cfg()).eval()
-    x = torch.randn(2, 3, H, W)
-    with torch.no_grad():
-        branch = model.decode_head.forward(model.extract_feat(x))
-        model.decode_head.mode, model.decode_head.level = 'fast', 2
-        fast = model.predict(x, make_samples())
-    expected = branch[1].argmax(1)
-    for k, sample in enumerate(fast):
-        assert torch.equal(sample.pred_sem_seg.data[0], expected[k])
-
-
-def test_stock_encoder_decoder_refuses_unpruned_fast_mode():
-    model = MODELS.build(
-        segmentor_cfg('EncoderDecoder', mode='fast', level=2)).eval()
-    with pytest.raises(ValueError, match=r"level=2.*eval_level=2.*returned 3"):
-        with torch.no_grad():
-            model.predict(torch.randn(1, 3, H, W), make_samples(1))
-    model.backbone.eval_level = 2
-    with torch.no_grad():
-        assert model.predict(torch.randn(1, 3, H, W), make_samples(1))
-
-
-def test_segmentor_refuses_conflicting_backbone_level():
-    cfg = segmentor_cfg(mode='fast', level=2)
-    cfg.backbone.eval_level = 1
-    with pytest.raises(ValueError, match=r'eval_level=1.*level=2'):
-        MODELS.build(cfg)
 
 
 def test_every_branch_gets_a_gradient():
@@ -228,17 +127,6 @@ def test_binary_segmentation():
     mean_prob = torch.stack([b.sigmoid() for b in branch]).mean(0)
     torch.testing.assert_close(fused.sigmoid(), mean_prob, atol=1e-5,
                                rtol=1e-4)
-    cfg = segmentor_cfg(
-        num_classes=2,
-        out_channels=1,
-        threshold=0.5,
-        loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=True))
-    model = MODELS.build(cfg).eval()
-    with torch.no_grad():
-        results = model.predict(torch.randn(2, 3, H, W), make_samples())
-    for sample in results:
-        assert set(sample.pred_sem_seg.data.unique().tolist()) <= {0, 1}
-        assert sample.pred_sem_seg_l1.data.shape == (1, H, W)
 
 
 @pytest.mark.parametrize('kwargs, pattern', [
@@ -258,91 +146,3 @@ def test_in_index_mismatch_raises_at_first_forward():
     with pytest.raises(ValueError, match=r'needs 4 backbone outputs.*'
                        r'returned 3'):
         head.loss(features(levels=3), make_samples(), dict())
-
-
-def test_end_to_end_from_config_train_step_and_predict():
-    from mmengine.config import Config
-    from mmengine.optim import build_optim_wrapper
-    cfg = Config.fromfile(
-        str(Path(__file__).parents[3] / 'configs' / 'unetpp_camvid.py'))
-    cfg.model.backbone.update(base_channels=4, norm_cfg=dict(type='BN'))
-    cfg.model.decode_head.update(
-        in_channels=4, channels=4, norm_cfg=dict(type='BN'))
-    cfg.model.data_preprocessor.size = (H, W)
-    cfg.model.type = 'EncoderDecoder'  # the stock segmentor
-    cfg.model.pop('per_level')
-    model = MODELS.build(cfg.model)
-    model.init_weights()
-    optim = build_optim_wrapper(model, cfg.optim_wrapper)
-    data = dict(
-        inputs=[torch.randint(0, 255, (3, H, W)).float() for _ in range(2)],
-        data_samples=make_samples(num_classes=11))
-    before = [p.clone() for p in model.parameters()]
-    log_vars = model.train_step(data, optim)
-    assert {'loss', 'decode.l1.loss_ce', 'decode.l4.acc_seg'} <= set(log_vars)
-    assert any(not torch.equal(a, b)
-               for a, b in zip(before, model.parameters()))
-    model.eval()
-    results = model.val_step(data)
-    assert results[0].pred_sem_seg.shape == (H, W)
-    assert results[0].seg_logits.data.shape == (11, H, W)
-
-
-def test_slide_inference_and_per_level_predictions():
-    cfg = segmentor_cfg()
-    cfg.test_cfg = ConfigDict(
-        mode='slide', crop_size=(24, 24), stride=(16, 16))
-    model = MODELS.build(cfg).eval()
-    with torch.no_grad():
-        results = model.predict(torch.randn(2, 3, H, W), make_samples())
-    for sample in results:
-        assert sample.seg_logits.data.shape == (NUM_CLASSES, H, W)
-        for k in (1, 2, 3):
-            assert sample.get(f'pred_sem_seg_l{k}').shape == (H, W)
-
-
-def test_per_level_predictions_are_the_branch_predictions():
-    model = MODELS.build(segmentor_cfg()).eval()
-    x = torch.randn(2, 3, H, W)
-    with torch.no_grad():
-        branch = model.decode_head.forward(model.extract_feat(x))
-        results = model.predict(x, make_samples())
-    for k in (1, 2, 3):
-        expected = branch[k - 1].argmax(1)
-        for n, sample in enumerate(results):
-            assert torch.equal(
-                sample.get(f'pred_sem_seg_l{k}').data[0], expected[n])
-
-
-def test_tta_merges_accurate_predictions():
-    model = MODELS.build(segmentor_cfg()).eval()
-    tta = MODELS.build(dict(type='SegTTAModel', module=model))
-    inputs = [torch.randn(3, H, W), torch.randn(3, H, W)]
-    samples = [make_samples(1)[0], make_samples(1)[0]]
-    samples[1].set_metainfo(dict(flip=True, flip_direction='horizontal'))
-    samples[0].set_metainfo(dict(flip=False))
-    for sample in samples:
-        sample.set_metainfo(dict(img_path='frame.png'))
-    with torch.no_grad():
-        merged = tta.test_step(dict(inputs=[inputs], data_samples=[samples]))
-    assert merged[0].pred_sem_seg.shape == (H, W)
-
-
-def test_stock_encoder_decoder_with_auxiliary_head():
-    cfg = segmentor_cfg('EncoderDecoder')
-    cfg.backbone.return_encoder = True  # X(0,1..3), then X(0,0)..X(3,0)
-    cfg.auxiliary_head = ConfigDict(
-        type='FCNHead',
-        in_channels=16,
-        channels=8,
-        in_index=5,  # encoder X(2,0)
-        num_convs=1,
-        num_classes=NUM_CLASSES,
-        loss_decode=dict(type='CrossEntropyLoss', loss_weight=0.4))
-    model = MODELS.build(cfg)
-    losses = model.loss(torch.randn(2, 3, H, W), make_samples())
-    assert {'decode.l3.loss_ce', 'aux.loss_ce'} <= set(losses)
-    model.eval()
-    with torch.no_grad():
-        results = model.predict(torch.randn(2, 3, H, W), make_samples())
-    assert results[0].pred_sem_seg.shape == (H, W)
