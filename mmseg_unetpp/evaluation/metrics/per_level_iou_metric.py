@@ -8,7 +8,7 @@ from mmseg.evaluation import IoUMetric
 from mmseg.registry import METRICS
 from prettytable import PrettyTable
 
-LEVEL_PREFIX = 'pred_sem_seg_'
+from ...structures import prediction_level
 
 
 @METRICS.register_module()
@@ -35,9 +35,10 @@ class PerLevelIoUMetric(IoUMetric):
             label = data_sample['gt_sem_seg']['data'].squeeze()
             levels = {}
             for key, value in data_sample.items():
-                if key.startswith(LEVEL_PREFIX + 'l'):
+                level = prediction_level(key)
+                if level is not None:
                     pred = value['data'].squeeze()
-                    levels[key[len(LEVEL_PREFIX):]] = self.intersect_and_union(
+                    levels[f'l{level}'] = self.intersect_and_union(
                         pred, label.to(pred), num_classes, self.ignore_index)
             self.results[first + k] = (self.results[first + k], levels)
 

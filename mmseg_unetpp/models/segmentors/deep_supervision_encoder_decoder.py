@@ -8,6 +8,7 @@ from mmseg.structures import SegDataSample
 from mmseg.utils import OptSampleList, SampleList
 from torch import Tensor
 
+from ...structures import level_prediction_key
 from ..decode_heads import DeepSupervisionHead
 
 
@@ -108,5 +109,5 @@ class DeepSupervisionEncoderDecoder(EncoderDecoder):
                 [SegDataSample(metainfo=s.metainfo) for s in data_samples])
             for sample, level_sample in zip(data_samples, level_samples):
                 sample.set_field(level_sample.pred_sem_seg,
-                                 f'pred_sem_seg_l{level}')
+                                 level_prediction_key(level))
         return data_samples

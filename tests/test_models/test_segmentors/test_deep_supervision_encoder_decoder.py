@@ -1,5 +1,6 @@
 """DeepSupervisionEncoderDecoder: pruning in step with the head, per-level
 predictions in one pass, and MMSeg's inference paths (whole, slide, TTA)."""
+import copy
 from pathlib import Path
 
 import pytest
@@ -207,3 +208,70 @@ def test_binary_segmentation_predictions():
     for sample in results:
         assert set(sample.pred_sem_seg.data.unique().tolist()) <= {0, 1}
         assert sample.pred_sem_seg_l1.data.shape == (1, H, W)
+
+
+def resnet_unetpp_cfg(**head) -> ConfigDict:
+    """UNet++ over a small ResNetV1c (strides 4..32, 8/16/32/64 channels)."""
+    cfg = segmentor_cfg(in_channels=8, channels=8, **head)
+    cfg.backbone = ConfigDict(
+        type='ResNetV1c',
+        depth=18,
+        stem_channels=8,
+        base_channels=8,
+        out_indices=(0, 1, 2, 3),
+        norm_cfg=dict(type='BN'))
+    cfg.neck = ConfigDict(
+        type='UNetPlusPlusNeck',
+        in_channels=[8, 16, 32, 64],
+        channels=[8, 12, 16])
+    return cfg
+
+
+def test_neck_over_resnet_trains_and_predicts_at_the_input_size():
+    model = MODELS.build(resnet_unetpp_cfg())
+    losses = model.loss(torch.randn(2, 3, H, W), make_samples())
+    assert {f'decode.l{k}.loss_ce' for k in (1, 2, 3)} <= set(losses)
+    sum(v for k, v in losses.items() if 'loss' in k).backward()
+    assert all(p.grad is not None for p in model.neck.parameters())
+    model.eval()
+    with torch.no_grad():
+        results = model.predict(torch.randn(2, 3, H, W), make_samples())
+    for sample in results:  # stride-4 features, logits resized to 37x45
+        assert sample.seg_logits.data.shape == (NUM_CLASSES, H, W)
+        assert sample.pred_sem_seg_l3.shape == (H, W)
+
+
+def test_fast_mode_prunes_the_neck_over_any_backbone():
+    model = MODELS.build(resnet_unetpp_cfg(mode='fast', level=1)).eval()
+    assert model.neck.eval_level == 1
+    ran = []
+    for name, node in model.neck.nodes.items():
+        node.register_forward_hook(lambda m, i, o, name=name: ran.append(name))
+    x = torch.randn(2, 3, H, W)
+    with torch.no_grad():
+        fast = model.predict(x, make_samples())
+    assert ran == ['x_0_1']
+    full = copy.deepcopy(model)
+    full.decode_head.mode = 'accurate'
+    full.sync_pruning()
+    with torch.no_grad():
+        branch = full.decode_head.forward(full.extract_feat(x))
+    expected = full.decode_head.resize_to_input(
+        branch[0], [s.metainfo for s in make_samples()]).argmax(1)
+    for n, sample in enumerate(fast):
+        assert torch.equal(sample.pred_sem_seg.data[0], expected[n])
+
+
+def test_fast_level_beyond_the_necks_rows_is_refused():
+    cfg = resnet_unetpp_cfg(
+        in_index=[0, 1, 2, 3], loss_weights=[1.0] * 4, mode='fast', level=4)
+    with pytest.raises(ValueError, match=r'eval_level must be None or in '
+                       r'1\.\.3.*got 4'):
+        MODELS.build(cfg)
+
+
+def test_segmentor_refuses_conflicting_neck_level():
+    cfg = resnet_unetpp_cfg(mode='fast', level=2)
+    cfg.neck.eval_level = 1
+    with pytest.raises(ValueError, match=r'neck eval_level=1.*level=2'):
+        MODELS.build(cfg)
