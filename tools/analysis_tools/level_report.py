@@ -95,12 +95,7 @@ def main() -> None:
                          'DeepSupervisionEncoderDecoder model')
     model = model.cpu()
     x = torch.randn(1, 3, *args.size)
-    sizes = model.backbone.level_sizes
-    head_params = {
-        level: sum(p.numel() for p in branch.parameters())
-        for level, branch in zip(model.decode_head.levels,
-                                 model.decode_head.branches)
-    }
+    sizes = model.level_sizes
     rows = []
     for level in model.decode_head.levels + [None]:
         set_level(model, level)
@@ -109,7 +104,7 @@ def main() -> None:
             params = sum(p.numel() for p in model.parameters())
             name, key = 'accurate', 'mIoU'
         else:
-            params = sizes[level] + head_params[level]
+            params = sizes[level]
             name, key = f'l{level}', f'l{level}.mIoU'
         miou = metrics.get(key)
         rows.append((name, params / 1e6, c['gflops'], c['ms'], miou))

@@ -1,5 +1,5 @@
 """EncoderDecoder that drives a DeepSupervisionHead's inference modes."""
-from typing import List, Tuple
+from typing import Dict, List, Tuple
 
 import torch.nn as nn
 from mmseg.models.segmentors import EncoderDecoder
@@ -56,13 +56,33 @@ class DeepSupervisionEncoderDecoder(EncoderDecoder):
         self._levels_pass = False
         self.sync_pruning()
 
+    def _parts(self) -> List[Tuple[str, nn.Module]]:
+        """The backbone, and the neck if there is one."""
+        if self.with_neck:
+            return [('backbone', self.backbone), ('neck', self.neck)]
+        return [('backbone', self.backbone)]
+
     def _prunable(self) -> List[Tuple[str, nn.Module]]:
         """The backbone and neck that prune by ``eval_level``."""
-        modules = [('backbone', self.backbone)]
-        if self.with_neck:
-            modules.append(('neck', self.neck))
-        return [(name, module) for name, module in modules
+        return [(name, module) for name, module in self._parts()
                 if hasattr(module, 'eval_level')]
+
+    @property
+    def level_sizes(self) -> Dict[int, int]:
+        """Parameters of the fast-mode model of every level k: the nodes
+        with i + j <= k of a pruning backbone and neck, the whole of any
+        other backbone (a ResNet computes all its stages) and branch k."""
+        head = self.decode_head
+        sizes = {}
+        for level, branch in zip(head.levels, head.branches):
+            size = sum(p.numel() for p in branch.parameters())
+            for _, module in self._parts():
+                if hasattr(module, 'level_sizes'):
+                    size += module.level_sizes[level]
+                else:
+                    size += sum(p.numel() for p in module.parameters())
+            sizes[level] = size
+        return sizes
 
     def sync_pruning(self) -> None:
         """Prune the backbone and neck to the head's fast-mode level (or

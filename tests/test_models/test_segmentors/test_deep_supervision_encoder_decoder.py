@@ -275,3 +275,24 @@ def test_segmentor_refuses_conflicting_neck_level():
     cfg.neck.eval_level = 1
     with pytest.raises(ValueError, match=r'neck eval_level=1.*level=2'):
         MODELS.build(cfg)
+
+
+def test_level_sizes_count_what_fast_mode_keeps():
+    def count(module):
+        return sum(p.numel() for p in module.parameters())
+
+    paper = MODELS.build(segmentor_cfg())
+    branch = count(paper.decode_head.branches[0])
+    assert paper.level_sizes == {
+        k: paper.backbone.level_sizes[k] + branch
+        for k in (1, 2, 3)
+    }
+    over_resnet = MODELS.build(resnet_unetpp_cfg())
+    branch = count(over_resnet.decode_head.branches[0])
+    encoder = count(over_resnet.backbone)  # a ResNet runs all its stages
+    assert over_resnet.level_sizes == {
+        k: encoder + over_resnet.neck.level_sizes[k] + branch
+        for k in (1, 2, 3)
+    }
+    # L3 in fast mode: everything but the other two branches.
+    assert over_resnet.level_sizes[3] == count(over_resnet) - 2 * branch
