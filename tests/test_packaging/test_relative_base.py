@@ -12,17 +12,15 @@ import mmseg
 from mmseg_unetpp.datasets import make_camvid_demo
 
 REPO = Path(__file__).resolve().parents[2]
-INHERITED = REPO / 'configs' / 'unetpp' / (
-    'unetpp-l4-w16_ds_1xb4-cpu700_camvid-180x240.py')
 STOCK_TRAIN = Path(mmseg.__file__).parent / '.mim' / 'tools' / 'train.py'
 
 
-def test_stock_train_with_relative_base(tmp_path):
+def test_stock_train_with_relative_base(tmp_path, inherited_config):
     data = make_camvid_demo(str(tmp_path / 'data'), num_train=2, num_val=1,
                             size=(45, 60))
     config = tmp_path / 'project' / 'my_unetpp.py'
     config.parent.mkdir()
-    base = osp.relpath(INHERITED, config.parent)
+    base = osp.relpath(REPO / 'configs' / inherited_config, config.parent)
     assert base.startswith('..')
     config.write_text(f"""
 _base_ = [{base!r}]

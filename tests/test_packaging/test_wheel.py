@@ -20,9 +20,6 @@ from mmseg_unetpp.datasets import make_camvid_demo
 from mmseg_unetpp.utils import load_from_local_weights_only
 
 REPO = Path(__file__).resolve().parents[2]
-# The config the user inherits (relative to configs/; MMEngine wants a folder
-# in the path).
-INHERITED = 'unetpp/unetpp-l4-w16_ds_1xb4-cpu700_camvid-180x240.py'
 CLASSES = ('Sky', 'Building', 'Road')
 STOCK_TRAIN = Path(mmseg.__file__).parent / '.mim' / 'tools' / 'train.py'
 # Never copied into the build: version control, environments, outputs.
@@ -120,8 +117,9 @@ def installed(tmp_path_factory):
     # The current environment's packages after the venv's own (a path line
     # in a .pth appends; its own .pth files, such as an editable install's
     # finder, are not run).
-    (purelib / 'zz_current_stack.pth').write_text(
-        '\n'.join(site.getsitepackages()) + '\n')
+    stack = site.getsitepackages() + (
+        [site.getusersitepackages()] if site.ENABLE_USER_SITE else [])
+    (purelib / 'zz_current_stack.pth').write_text('\n'.join(stack) + '\n')
     run([
         python, '-m', 'pip', 'install', '-q', '--no-deps', '--no-index',
         '--ignore-installed', '--disable-pip-version-check', wheel
@@ -131,7 +129,7 @@ def installed(tmp_path_factory):
 
 
 @pytest.fixture(scope='module')
-def user_project(installed):
+def user_project(installed, inherited_config):
     """A user's folder with generated data and a config inheriting ours."""
     root = installed['root'] / 'user_project'
     data = make_camvid_demo(str(root / 'data'), num_train=2, num_val=1,
@@ -139,11 +137,11 @@ def user_project(installed):
     config = root / 'my_unetpp.py'
     config.write_text(
         USER_CONFIG.format(
-            inherited=INHERITED, data_root=data, classes=CLASSES))
-    return dict(root=root, config=config)
+            inherited=inherited_config, data_root=data, classes=CLASSES))
+    return dict(root=root, config=config, inherited=inherited_config)
 
 
-def test_wheel_ships_configs_and_tools(installed):
+def test_wheel_ships_configs_and_tools(installed, inherited_config):
     with zipfile.ZipFile(installed['wheel']) as whl:
         names = set(whl.namelist())
     mim = 'mmseg_unetpp/.mim/'
@@ -160,7 +158,7 @@ def test_wheel_ships_configs_and_tools(installed):
         }
         assert shipped == in_repo, folder
     assert f'{mim}model-index.yml' in names
-    assert f'{mim}configs/{INHERITED}' in names
+    assert f'{mim}configs/{inherited_config}' in names
 
 
 def test_installed_package_reads_its_own_configs(installed, user_project):
@@ -171,7 +169,7 @@ def test_installed_package_reads_its_own_configs(installed, user_project):
     configs = installed['package'] / '.mim' / 'configs'
     assert configs.is_dir() and not configs.is_symlink()
     user = [Path(p) for p in out['user'] if Path(p) != user_project['config']]
-    assert configs / INHERITED in user
+    assert configs / user_project['inherited'] in user
     # Every shipped config parses from the installed copy, its bases too.
     assert len(out['shipped']) == len(SHIPPED_CONFIGS)
     mmseg_configs = STOCK_TRAIN.parents[1] / 'configs'

@@ -10,7 +10,6 @@ from mmseg_unetpp.models.segmentors import DeepSupervisionEncoderDecoder
 from mmseg_unetpp.utils.launch import load_config
 
 PACKAGE = Path(mmseg_unetpp.__file__).resolve().parent
-INHERITED = 'unetpp/unetpp-l4-w16_ds_1xb4-cpu700_camvid-180x240.py'
 
 
 def user_config(tmp_path: Path, base: str) -> Path:
@@ -28,25 +27,28 @@ def files_read(cfg: Config) -> list:
     ]
 
 
-def test_prefix_reads_the_imported_packages_configs(tmp_path):
+def test_prefix_reads_the_imported_packages_configs(tmp_path,
+                                                    inherited_config):
     mim_configs = PACKAGE / '.mim' / 'configs'
     assert mim_configs.is_dir(), (
         f'{mim_configs} is missing: install the package (make install)')
-    cfg = Config.fromfile(user_config(tmp_path, f'mmseg_unetpp::{INHERITED}'))
+    cfg = Config.fromfile(
+        user_config(tmp_path, f'mmseg_unetpp::{inherited_config}'))
+    base = Config.fromfile(mim_configs / inherited_config)
+    assert cfg.model.backbone == base.model.backbone  # inherited
     assert cfg.model.decode_head.num_classes == 3  # the user's override
-    assert cfg.model.backbone.base_channels == 16  # inherited
-    assert cfg.train_cfg.max_iters == 700
-    assert mim_configs / INHERITED in files_read(cfg)
+    assert base.model.decode_head.num_classes != 3
+    assert mim_configs / inherited_config in files_read(cfg)
 
 
-def test_inherited_config_builds_with_mmseg_apis(tmp_path):
+def test_inherited_config_builds_with_mmseg_apis(tmp_path, inherited_config):
     from mmseg.apis import init_model
     model = init_model(
-        str(user_config(tmp_path, f'mmseg_unetpp::{INHERITED}')),
+        str(user_config(tmp_path, f'mmseg_unetpp::{inherited_config}')),
         device='cpu')
     assert isinstance(model, DeepSupervisionEncoderDecoder)
     heads = [m for n, m in model.named_modules() if n.endswith('conv_seg')]
-    assert len(heads) == 4 and all(h.out_channels == 3 for h in heads)
+    assert heads and all(h.out_channels == 3 for h in heads)
 
 
 def test_missing_inherited_config_is_a_one_line_error(tmp_path):
