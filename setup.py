@@ -3,11 +3,59 @@
 The OpenMMLab stack needs the full ``mmcv`` (with its compiled ops) built
 against the installed torch; ``tools/install.sh`` builds and caches it.
 """
+import os
+import shutil
 from pathlib import Path
 
 from setuptools import find_packages, setup
+from setuptools.command.build_py import build_py
 
 HERE = Path(__file__).parent
+# Shipped inside the package as mmseg_unetpp/.mim/, as MMSeg ships
+# mmseg/.mim/: MMEngine reads `mmseg_unetpp::PATH` from .mim/configs/PATH
+# (and needs .mim/model-index.yml); the tools run from .mim/tools.
+MIM_ITEMS = ('configs', 'tools', 'demo', 'model-index.yml')
+
+
+class BuildPyWithMim(build_py):
+    """``build_py`` that also ships :data:`MIM_ITEMS` in
+    ``mmseg_unetpp/.mim``: copied into the build (wheel, ``pip install .``),
+    or, for an editable install, linked from the source tree (relative
+    symlinks, git-ignored), so that edits show at once."""
+
+    def run(self) -> None:
+        super().run()
+        if self.editable_mode:
+            self.link_mim(HERE / 'mmseg_unetpp' / '.mim')
+        else:
+            self.copy_mim(Path(self.build_lib) / 'mmseg_unetpp' / '.mim')
+
+    @staticmethod
+    def items() -> list:
+        """The :data:`MIM_ITEMS` this source tree has (demo/ may not)."""
+        return [name for name in MIM_ITEMS if (HERE / name).exists()]
+
+    def copy_mim(self, mim: Path) -> None:
+        shutil.rmtree(mim, ignore_errors=True)  # nothing stale from before
+        mim.mkdir(parents=True)
+        for name in self.items():
+            if (HERE / name).is_dir():
+                shutil.copytree(
+                    HERE / name, mim / name,
+                    ignore=shutil.ignore_patterns('__pycache__', '*.pyc'))
+            else:
+                shutil.copy2(HERE / name, mim / name)
+
+    def link_mim(self, mim: Path) -> None:
+        mim.mkdir(exist_ok=True)
+        for link in mim.iterdir():
+            if link.is_symlink() or link.is_file():
+                link.unlink()
+            else:
+                shutil.rmtree(link)
+        for name in self.items():
+            os.symlink(Path('..', '..', name), mim / name)
+
 version: dict = {}
 exec((HERE / 'mmseg_unetpp' / 'version.py').read_text(), version)
 
@@ -35,6 +83,7 @@ setup(
     license='Apache-2.0',
     python_requires='>=3.9',
     packages=find_packages(include=['mmseg_unetpp', 'mmseg_unetpp.*']),
+    cmdclass={'build_py': BuildPyWithMim},
     install_requires=[
         'torch>=2.1',
         'mmengine>=0.10.0,<0.11',

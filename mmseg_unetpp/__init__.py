@@ -2,8 +2,9 @@
 
 Importing the package (directly or through a config's
 ``custom_imports=dict(imports=['mmseg_unetpp'])``) registers every module in
-MMSeg's registries and makes MMEngine load checkpoints safely with
-``torch.load(weights_only=True)``.
+MMSeg's registries, makes MMEngine load checkpoints safely with
+``torch.load(weights_only=True)`` and lets the configs parsed afterwards
+inherit this package's with ``_base_ = ['mmseg_unetpp::unetpp/....py']``.
 """
 from .utils.env import check_mmcv
 
@@ -12,6 +13,10 @@ check_mmcv()  # before mmseg, whose own import fails less helpfully
 from .utils.checkpoint import register_safe_checkpoint_loading  # noqa: E402
 
 register_safe_checkpoint_loading()
+
+from .utils.config_prefix import register_config_prefix  # noqa: E402
+
+register_config_prefix()
 
 from . import datasets, evaluation, models  # noqa: E402,F401
 from .version import __version__  # noqa: E402

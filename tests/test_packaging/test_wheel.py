@@ -1,0 +1,209 @@
+"""End to end, outside the repo: build the sdist and a wheel from it (what
+``pip install`` of a release does), install the wheel (not editable) into a
+new virtual environment that reuses the installed OpenMMLab stack, and
+train a user config that inherits ``mmseg_unetpp::...`` with the tools
+installed in the package; MMSeg's stock ``train.py`` stops at the prefix."""
+import json
+import os
+import re
+import shutil
+import site
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import mmseg
+import pytest
+
+from mmseg_unetpp.datasets import make_camvid_demo
+from mmseg_unetpp.utils import load_from_local_weights_only
+
+REPO = Path(__file__).resolve().parents[2]
+CLASSES = ('Sky', 'Building', 'Road')
+STOCK_TRAIN = Path(mmseg.__file__).parent / '.mim' / 'tools' / 'train.py'
+# Never copied into the build: version control, environments, outputs.
+SKIP_TOP = {'.git', '.venv', 'build', 'dist', 'data', 'work_dirs'}
+SKIP_ANY = {'__pycache__', '.pytest_cache', '.ruff_cache', '.mim'}
+SHIPPED_CONFIGS = [
+    p for p in (REPO / 'configs').rglob('*.py') if '_base_' not in p.parts
+]
+
+USER_CONFIG = """
+_base_ = ['mmseg_unetpp::{inherited}']
+data_root = {data_root!r}
+classes = {classes!r}
+dataset = dict(data_root=data_root, metainfo=dict(classes=classes))
+train_dataloader = dict(batch_size=1, dataset=dataset)
+val_dataloader = dict(dataset=dataset)
+test_dataloader = dict(dataset=dataset)
+model = dict(decode_head=dict(num_classes=len(classes)))
+train_cfg = dict(max_iters=1, val_interval=1)
+default_hooks = dict(
+    logger=dict(interval=1), checkpoint=dict(interval=1, save_best=None))
+"""
+
+# In the new environment: which mmseg_unetpp it imports, and which files
+# MMEngine reads for the user config and for each config the package ships.
+WHERE = """
+import json, os.path as osp, sys
+from pathlib import Path
+import mmseg_unetpp
+from mmengine.config import Config
+
+def read(path):
+    return [line for line in Config.fromfile(path).text.splitlines()
+            if line.endswith('.py') and osp.isfile(line)]
+
+configs = Path(mmseg_unetpp.__file__).parent / '.mim' / 'configs'
+print(json.dumps(dict(
+    package=osp.dirname(mmseg_unetpp.__file__),
+    user=read(sys.argv[1]),
+    shipped={str(p): read(p) for p in configs.rglob('*.py')
+             if '_base_' not in p.parts})))
+"""
+
+
+def run(args, cwd, check=True):
+    """Run in the new environment: no PYTHONPATH, which would put a source
+    tree before the installed package."""
+    env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
+    env['OMP_NUM_THREADS'] = '1'
+    proc = subprocess.run([str(a) for a in args],
+                          cwd=cwd,
+                          env=env,
+                          capture_output=True,
+                          text=True,
+                          timeout=600)
+    if check and proc.returncode != 0:
+        raise AssertionError(f'{args} failed ({proc.returncode}):\n'
+                             f'{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}')
+    return proc
+
+
+def skip(directory: str, names: list) -> set:
+    top = Path(directory) == REPO
+    return {
+        n
+        for n in names if n in SKIP_ANY or n.endswith('.egg-info') or (
+            top and n in SKIP_TOP)
+    }
+
+
+@pytest.fixture(scope='module')
+def installed(tmp_path_factory):
+    """The wheel, and a new venv holding it over the current stack."""
+    root = tmp_path_factory.mktemp('packaging')
+    src, dist = root / 'src', root / 'dist'
+    shutil.copytree(REPO, src, ignore=skip, symlinks=True)
+    run([
+        sys.executable, '-c', 'import sys; from setuptools import build_meta;'
+        'build_meta.__legacy__.build_sdist(sys.argv[1])', dist
+    ], cwd=src)
+    shutil.rmtree(src)  # from now on the package can only come from dist
+    sdist, = dist.glob('*.tar.gz')
+    run([
+        sys.executable, '-m', 'pip', 'wheel', '-q', '--no-deps',
+        '--no-build-isolation', '--no-index', '-w', dist, sdist
+    ], cwd=root)
+    wheel, = dist.glob('*.whl')
+
+    venv = root / 'venv'
+    run([sys.executable, '-m', 'venv', '--without-pip', venv], cwd=root)
+    python = venv / 'bin' / 'python'
+    purelib = Path(run([
+        python, '-c', 'import sysconfig; print(sysconfig.get_path("purelib"))'
+    ], cwd=root).stdout.strip())
+    # The current environment's packages after the venv's own (a path line
+    # in a .pth appends; its own .pth files, such as an editable install's
+    # finder, are not run).
+    stack = site.getsitepackages() + (
+        [site.getusersitepackages()] if site.ENABLE_USER_SITE else [])
+    (purelib / 'zz_current_stack.pth').write_text('\n'.join(stack) + '\n')
+    run([
+        python, '-m', 'pip', 'install', '-q', '--no-deps', '--no-index',
+        '--ignore-installed', '--disable-pip-version-check', wheel
+    ], cwd=root)
+    return dict(root=root, wheel=wheel, python=python,
+                package=purelib / 'mmseg_unetpp')
+
+
+@pytest.fixture(scope='module')
+def user_project(installed, inherited_config):
+    """A user's folder with generated data and a config inheriting ours."""
+    root = installed['root'] / 'user_project'
+    data = make_camvid_demo(str(root / 'data'), num_train=2, num_val=1,
+                            size=(45, 60))
+    config = root / 'my_unetpp.py'
+    config.write_text(
+        USER_CONFIG.format(
+            inherited=inherited_config, data_root=data, classes=CLASSES))
+    return dict(root=root, config=config, inherited=inherited_config)
+
+
+def test_wheel_ships_configs_and_tools(installed, inherited_config):
+    with zipfile.ZipFile(installed['wheel']) as whl:
+        names = set(whl.namelist())
+    mim = 'mmseg_unetpp/.mim/'
+    for folder in ('configs', 'tools'):
+        shipped = {
+            n[len(mim + folder) + 1:]
+            for n in names if n.startswith(f'{mim}{folder}/')
+        }
+        in_repo = {
+            p.relative_to(REPO / folder).as_posix()
+            for p in (REPO / folder).rglob('*')
+            if p.is_file() and not SKIP_ANY & set(p.parts)
+            and p.suffix != '.pyc'
+        }
+        assert shipped == in_repo, folder
+    assert f'{mim}model-index.yml' in names
+    assert f'{mim}configs/{inherited_config}' in names
+
+
+def test_installed_package_reads_its_own_configs(installed, user_project):
+    out = json.loads(
+        run([installed['python'], '-c', WHERE, user_project['config']],
+            cwd=user_project['root']).stdout)
+    assert Path(out['package']) == installed['package']
+    configs = installed['package'] / '.mim' / 'configs'
+    assert configs.is_dir() and not configs.is_symlink()
+    user = [Path(p) for p in out['user'] if Path(p) != user_project['config']]
+    assert configs / user_project['inherited'] in user
+    # Every shipped config parses from the installed copy, its bases too.
+    assert len(out['shipped']) == len(SHIPPED_CONFIGS)
+    mmseg_configs = STOCK_TRAIN.parents[1] / 'configs'
+    for read in [user, *out['shipped'].values()]:
+        assert read and all(
+            Path(p).is_relative_to(configs)
+            or Path(p).is_relative_to(mmseg_configs) for p in read), read
+
+
+def test_user_config_trains_with_installed_tools(installed, user_project):
+    work = user_project['root'] / 'work_ours'
+    train = installed['package'] / '.mim' / 'tools' / 'train.py'
+    run([installed['python'], train, user_project['config'], '--work-dir',
+         work], cwd=user_project['root'])
+    ckpt = load_from_local_weights_only(str(work / 'iter_1.pth'))
+    heads = [v for k, v in ckpt['state_dict'].items()
+             if k.endswith('conv_seg.weight')]
+    assert heads and all(w.shape[0] == len(CLASSES) for w in heads)
+    # validated on the user's classes: MMSeg's per-class table
+    log = '\n'.join(p.read_text() for p in work.rglob('*.log'))
+    table = re.search(r'per class results:\n.*\n((?:[+|].*\n)+)',
+                      log).group(1)
+    rows = re.findall(r'^\|\s*(\w+)\s*\|', table, flags=re.M)
+    assert rows == ['Class', *CLASSES]
+
+
+def test_stock_train_stops_at_the_prefix(installed, user_project):
+    """MMSeg's train.py parses the config before anything imports the
+    plugin: MMEngine refuses the prefix with the message that the README
+    quotes and explains."""
+    work = user_project['root'] / 'work_stock'
+    proc = run([installed['python'], STOCK_TRAIN, user_project['config'],
+                '--work-dir', work], cwd=user_project['root'], check=False)
+    assert proc.returncode != 0
+    assert ('mmengine does not support to load mmseg_unetpp config'
+            in proc.stderr)
+    assert not work.exists()
