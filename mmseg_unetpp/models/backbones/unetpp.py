@@ -94,6 +94,9 @@ class UNetPlusPlus(UNetPlusPlusNeck):
             / ``dict(type='DeconvModule')`` with their extra arguments.
         norm_eval (bool): Keep norm layers in eval mode (frozen statistics)
             while training. Default: False.
+        fast_cpu (bool): On a CPU, run in channels_last memory format and
+            use the neck's split first convolutions in training (see
+            :class:`UNetPlusPlusNeck`). Default: True.
         init_cfg (dict | list[dict], optional): Initialization config.
 
     Returns (from ``forward``):
@@ -121,6 +124,7 @@ class UNetPlusPlus(UNetPlusPlusNeck):
                  act_cfg: OptConfigType = dict(type='ReLU'),
                  upsample_cfg: ConfigType = dict(type='bilinear'),
                  norm_eval: bool = False,
+                 fast_cpu: bool = True,
                  init_cfg: OptMultiConfig = None):
         if not MIN_STAGES <= num_stages <= MAX_STAGES:
             raise ValueError(f'num_stages must be in {MIN_STAGES}..'
@@ -142,6 +146,7 @@ class UNetPlusPlus(UNetPlusPlusNeck):
             act_cfg=act_cfg,
             upsample_cfg=upsample_cfg,
             norm_eval=norm_eval,
+            fast_cpu=fast_cpu,
             init_cfg=init_cfg)
         self.in_channels = in_channels
         self.stage_channels = stage_channels
@@ -213,6 +218,8 @@ class UNetPlusPlus(UNetPlusPlusNeck):
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         """(N, in_channels, H, W) -> tuple of (N, C(0), H, W); see class."""
         self._check_input(x)
+        if self.fast_cpu and x.device.type == 'cpu':
+            x = x.contiguous(memory_format=torch.channels_last)
         level = self.active_level
         encoder: List[torch.Tensor] = []
         for i in range(level + 1):  # the encoder stops at row k, too

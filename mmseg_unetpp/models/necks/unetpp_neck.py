@@ -20,6 +20,7 @@ X(0,0) .. X(L,0) from any backbone and computes the nodes with j >= 1. A
 sub-network of level k is the grid's top-left triangle, the nodes with
 i + j <= k; its output is X(0, k). Pruning runs only that triangle.
 """
+from collections import defaultdict
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
@@ -92,6 +93,11 @@ class UNetPlusPlusNeck(BaseModule):
             differ) with their extra arguments.
         norm_eval (bool): Keep norm layers in eval mode (frozen statistics)
             while training. Default: False.
+        fast_cpu (bool): On a CPU, run the grid in channels_last memory
+            format and, in training, compute each node's share of the first
+            convolution of every later node of its row in one wider
+            convolution instead of concatenating (see ``decode``). Same
+            outputs and gradients up to float rounding. Default: True.
         init_cfg (dict | list[dict], optional): Initialization config.
 
     Returns (from ``forward``):
@@ -112,6 +118,7 @@ class UNetPlusPlusNeck(BaseModule):
                  act_cfg: OptConfigType = dict(type='ReLU'),
                  upsample_cfg: ConfigType = dict(type='bilinear'),
                  norm_eval: bool = False,
+                 fast_cpu: bool = True,
                  init_cfg: OptMultiConfig = None):
         super().__init__(init_cfg=init_cfg)
         in_channels = [int(c) for c in in_channels]
@@ -133,6 +140,7 @@ class UNetPlusPlusNeck(BaseModule):
         self.channels = self._resolve_widths(channels)
         self.skip_mode = skip_mode
         self.norm_eval = norm_eval
+        self.fast_cpu = fast_cpu
         self.upsample_mode = up_type if up_type in INTERP_UPSAMPLE else None
         self.eval_level = eval_level
 
@@ -277,18 +285,100 @@ class UNetPlusPlusNeck(BaseModule):
     def decode(self, encoder: Sequence[torch.Tensor],
                level: int) -> Tuple[torch.Tensor, ...]:
         """X(0, 1) .. X(0, level) from the encoder rows X(0, 0) ..
-        X(level, 0), computing only the nodes with i + j <= level."""
+        X(level, 0), computing only the nodes with i + j <= level.
+
+        The first convolution of X(i, j) is linear in its concatenated
+        input, so it is also the sum of one convolution per input: one for
+        each X(i, c) it takes from its row and one for Up(X(i+1, j-1)).
+        The fast CPU path in training uses this: as soon as a node is
+        computed, one convolution as wide as all its consumers gives its
+        share of each of them, and no concatenation is built or kept for
+        backward. Elsewhere (eval, other devices, ``with_cp``, custom conv
+        layers) each node concatenates its inputs, as in the paper.
+        """
+        fast = self.fast_cpu and encoder[0].device.type == 'cpu'
+        if fast:
+            encoder = [
+                f.contiguous(memory_format=torch.channels_last)
+                for f in encoder
+            ]
         x: Dict[Tuple[int, int], torch.Tensor] = {
             (i, 0): feature
             for i, feature in enumerate(encoder[:level + 1])
         }
+        split = (fast and self.training and torch.is_grad_enabled()
+                 and self._splittable)
+        # shares[i, j]: first-conv terms of X(i, j) from its row's nodes
+        shares: Dict[Tuple[int, int], List[torch.Tensor]] = defaultdict(list)
+        if split:
+            for i in range(level + 1):
+                self._share(i, 0, x[i, 0], level, shares)
         for i, j in self.nested_ids:
             if i + j > level:  # pruning: only the nodes with i + j <= k
                 continue
-            skips = [x[i, c] for c in self._skip_columns(i, j)]
-            up = self._up(i, j, x[i + 1, j - 1], skips[0].shape[2:])
-            x[i, j] = self.node(i, j)(torch.cat(skips + [up], dim=1))
+            up = self._up(i, j, x[i + 1, j - 1], x[i, 0].shape[2:])
+            if split:
+                x[i, j] = self._node_from_shares(i, j, shares.pop((i, j)), up)
+                self._share(i, j, x[i, j], level, shares)
+            else:
+                skips = [x[i, c] for c in self._skip_columns(i, j)]
+                x[i, j] = self.node(i, j)(torch.cat(skips + [up], dim=1))
         return tuple(x[0, j] for j in range(1, level + 1) if (0, j) in x)
+
+    @property
+    def _splittable(self) -> bool:
+        """Whether every nested node starts with a plain 3x3 conv, padding
+        1, followed by its norm and activation (what the split computes)."""
+        for node in self.nodes.values():
+            if node.with_cp:
+                return False
+            first = node.convs[0]
+            conv = first.conv
+            if (type(conv) is not nn.Conv2d or conv.kernel_size != (3, 3)
+                    or conv.stride != (1, 1) or conv.padding != (1, 1)
+                    or conv.dilation != (1, 1) or conv.groups != 1
+                    or conv.padding_mode != 'zeros'
+                    or first.order != ('conv', 'norm', 'act')):
+                return False
+        return True
+
+    def _share(self, i: int, c: int, feature: torch.Tensor, level: int,
+               shares: Dict[Tuple[int, int], List[torch.Tensor]]) -> None:
+        """Add X(i, c)'s term to the first conv of every later node of row i
+        that takes it (with i + j <= level), in one convolution."""
+        consumers = [
+            j for j in range(c + 1, level - i + 1)
+            if f'x_{i}_{j}' in self.nodes and c in self._skip_columns(i, j)
+        ]
+        if not consumers:
+            return
+        weights = []
+        for j in consumers:
+            columns = self._skip_columns(i, j)
+            start = sum(self.width(i, cc) for cc in columns[:columns.index(c)])
+            weight = self.node(i, j).convs[0].conv.weight
+            weights.append(weight[:, start:start + self.width(i, c)])
+        out = F.conv2d(feature, torch.cat(weights), padding=1)
+        for j, term in zip(consumers,
+                           out.split([w.shape[0] for w in weights], dim=1)):
+            shares[i, j].append(term)
+
+    def _node_from_shares(self, i: int, j: int, terms: List[torch.Tensor],
+                          up: torch.Tensor) -> torch.Tensor:
+        """X(i, j) from its row's terms and the up-sampled X(i+1, j-1)."""
+        node = self.node(i, j)
+        first = node.convs[0]
+        weight = first.conv.weight
+        y = F.conv2d(up, weight[:, weight.shape[1] - up.shape[1]:], padding=1)
+        for term in terms:
+            y = y + term
+        if first.conv.bias is not None:
+            y = y + first.conv.bias.view(1, -1, 1, 1)
+        if first.with_norm:
+            y = first.norm(y)
+        if first.with_activation:
+            y = first.activate(y)
+        return node.convs[1:](y)
 
     def forward(self,
                 inputs: Sequence[torch.Tensor]) -> Tuple[torch.Tensor, ...]:

@@ -109,8 +109,9 @@ def test_pruned_outputs_equal_the_full_outputs(level):
 def test_pruning_computes_only_nodes_with_i_plus_j_at_most_k():
     neck = UNetPlusPlusNeck(CHANNELS, eval_level=2).eval()
     ran = []
-    for name, node in neck.nodes.items():
-        node.register_forward_hook(lambda m, i, o, name=name: ran.append(name))
+    for name, node in neck.nodes.items():  # the last conv of every node
+        node.convs[-1].register_forward_hook(
+            lambda m, i, o, name=name: ran.append(name))
     with torch.no_grad():
         neck(features())
     assert sorted(ran) == ['x_0_1', 'x_0_2', 'x_1_1']
@@ -196,3 +197,46 @@ def test_bad_arguments_raise_value_error(kwargs, words):
         UNetPlusPlusNeck(**cfg)
     for word in words:
         assert word in str(error.value)
+
+
+@pytest.mark.parametrize('kwargs', [
+    dict(),
+    dict(skip_mode='nested'),
+    dict(skip_mode='plain'),
+    dict(upsample_cfg=dict(type='InterpConv')),
+    dict(norm_cfg=None),
+    dict(norm_cfg=dict(type='GN', num_groups=2), channels=[4, 6, 10]),
+])
+def test_fast_cpu_path_matches_the_concatenating_path(kwargs):
+    """Channels_last and split first convolutions change float rounding
+    only: outputs, gradients and BN statistics agree."""
+    torch.manual_seed(0)
+    fast = UNetPlusPlusNeck(CHANNELS, **kwargs)
+    plain = copy.deepcopy(fast)
+    plain.fast_cpu = False
+    assert fast._splittable
+    feats = features()
+    results = []
+    for neck in (fast, plain):
+        inputs = [f.clone().requires_grad_() for f in feats]
+        outs = neck.train()(inputs)
+        sum((o * torch.linspace(-1, 1, o.shape[-1])).sum()
+            for o in outs).backward()
+        results.append((outs, [f.grad for f in inputs]))
+    (fast_outs, fast_grads), (plain_outs, plain_grads) = results
+    for a, b in zip(fast_outs, plain_outs):
+        assert a.is_contiguous(memory_format=torch.channels_last)
+        torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-5)
+    for a, b in zip(fast_grads, plain_grads):
+        torch.testing.assert_close(a, b, atol=1e-4, rtol=1e-4)
+    for (name, p), q in zip(fast.named_parameters(), plain.parameters()):
+        torch.testing.assert_close(p.grad, q.grad, atol=1e-3, rtol=1e-4,
+                                   msg=name)
+    for (name, a), b in zip(fast.named_buffers(), plain.buffers()):
+        torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-5, msg=name)
+
+
+def test_custom_conv_layers_and_with_cp_use_the_concatenating_path():
+    assert not UNetPlusPlusNeck(CHANNELS, with_cp=True)._splittable
+    assert not UNetPlusPlusNeck(
+        CHANNELS, conv_cfg=dict(type='ConvWS'))._splittable
