@@ -85,6 +85,9 @@ class UNetPlusPlus(UNetPlusPlusNeck):
             X(0, 0) .. X(L', 0) after the nested outputs. Default: False.
         with_cp (bool): Activation checkpointing of every node (same
             gradients, less memory, more compute). Default: False.
+        memory_efficient (bool): Memory-lean training: keep only the
+            convolutions' outputs for backward (see
+            :class:`UNetPlusPlusNeck`). Default: False.
         conv_cfg (dict, optional): Conv layer config. Default: None.
         norm_cfg (dict, optional): Norm layer config (BN, SyncBN, GN, IN...).
             Default: ``dict(type='BN')``.
@@ -119,6 +122,7 @@ class UNetPlusPlus(UNetPlusPlusNeck):
                  eval_level: Optional[int] = None,
                  return_encoder: bool = False,
                  with_cp: bool = False,
+                 memory_efficient: bool = False,
                  conv_cfg: OptConfigType = None,
                  norm_cfg: OptConfigType = dict(type='BN'),
                  act_cfg: OptConfigType = dict(type='ReLU'),
@@ -141,6 +145,7 @@ class UNetPlusPlus(UNetPlusPlusNeck):
             skip_mode=skip_mode,
             eval_level=eval_level,
             with_cp=with_cp,
+            memory_efficient=memory_efficient,
             conv_cfg=conv_cfg,
             norm_cfg=norm_cfg,
             act_cfg=act_cfg,
@@ -160,6 +165,7 @@ class UNetPlusPlus(UNetPlusPlusNeck):
                 stride=2 if strided and i > 0 else 1,
                 num_convs=num_convs,
                 with_cp=with_cp,
+                memory_efficient=memory_efficient,
                 conv_cfg=conv_cfg,
                 norm_cfg=norm_cfg,
                 act_cfg=act_cfg)

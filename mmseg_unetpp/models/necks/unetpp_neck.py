@@ -20,7 +20,6 @@ X(0,0) .. X(L,0) from any backbone and computes the nodes with j >= 1. A
 sub-network of level k is the grid's top-left triangle, the nodes with
 i + j <= k; its output is X(0, k). Pruning runs only that triangle.
 """
-from collections import defaultdict
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
@@ -36,6 +35,40 @@ from ..utils import NodeBlock
 SKIP_MODES = ('dense', 'nested', 'plain')
 INTERP_UPSAMPLE = ('bilinear', 'nearest')
 LEARNED_UPSAMPLE = ('InterpConv', 'DeconvModule')
+
+
+def interpolate(x: torch.Tensor, size: Sequence[int],
+                mode: str) -> torch.Tensor:
+    """Parameter-free up-sampling of ``x`` to ``size``."""
+    return F.interpolate(
+        x,
+        size=size,
+        mode=mode,
+        align_corners=False if mode == 'bilinear' else None)
+
+
+class UpsampleConv(torch.autograd.Function):
+    """``conv2d(interpolate(x, size), weight, padding=1)`` that keeps ``x``,
+    not the up-sampled map, for backward and up-samples it again there."""
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, weight: torch.Tensor,
+                size: Sequence[int], mode: str) -> torch.Tensor:
+        ctx.size, ctx.mode = size, mode
+        ctx.save_for_backward(x, weight)
+        return F.conv2d(interpolate(x, size, mode), weight, padding=1)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):
+        x, weight = ctx.saved_tensors
+        with torch.enable_grad():
+            x = x.detach().requires_grad_()
+            up = interpolate(x, ctx.size, ctx.mode)
+        grad_up, grad_weight, _ = torch.ops.aten.convolution_backward(
+            grad, up, weight, None, [1, 1], [1, 1], [1, 1], False, [0, 0],
+            1, [True, ctx.needs_input_grad[1], False])
+        grad_x, = torch.autograd.grad(up, x, grad_up)
+        return grad_x, grad_weight, None, None
 
 
 @MODELS.register_module()
@@ -82,6 +115,11 @@ class UNetPlusPlusNeck(BaseModule):
             grid, since every deep-supervision loss needs its output.
         with_cp (bool): Activation checkpointing of every node (same
             gradients, less memory, more compute). Default: False.
+        memory_efficient (bool): A memory-lean training mode: keep only
+            the convolutions' outputs for backward and recompute norms,
+            activations and up-sampling there (same gradients; see the
+            README for its memory and time against the default and
+            ``with_cp``). Default: False.
         conv_cfg (dict, optional): Conv layer config. Default: None.
         norm_cfg (dict, optional): Norm layer config (BN, SyncBN, GN, IN...).
             Default: ``dict(type='BN')``.
@@ -113,6 +151,7 @@ class UNetPlusPlusNeck(BaseModule):
                  skip_mode: str = 'dense',
                  eval_level: Optional[int] = None,
                  with_cp: bool = False,
+                 memory_efficient: bool = False,
                  conv_cfg: OptConfigType = None,
                  norm_cfg: OptConfigType = dict(type='BN'),
                  act_cfg: OptConfigType = dict(type='ReLU'),
@@ -147,6 +186,7 @@ class UNetPlusPlusNeck(BaseModule):
         node_cfg = dict(
             num_convs=num_convs,
             with_cp=with_cp,
+            memory_efficient=memory_efficient,
             conv_cfg=conv_cfg,
             norm_cfg=norm_cfg,
             act_cfg=act_cfg)
@@ -260,12 +300,7 @@ class UNetPlusPlusNeck(BaseModule):
             size: torch.Size) -> torch.Tensor:
         """Up-sample ``x`` = X(i+1, j-1) to ``size``, the size of row i."""
         if self.upsample_mode is not None:
-            return F.interpolate(
-                x,
-                size=size,
-                mode=self.upsample_mode,
-                align_corners=False if self.upsample_mode == 'bilinear' else
-                None)
+            return interpolate(x, size, self.upsample_mode)
         x = self.ups[f'up_{i}_{j}'](x)
         if x.shape[2:] != size:
             x = F.interpolate(
@@ -308,20 +343,22 @@ class UNetPlusPlusNeck(BaseModule):
         }
         split = (fast and self.training and torch.is_grad_enabled()
                  and self._splittable)
-        # shares[i, j]: first-conv terms of X(i, j) from its row's nodes
-        shares: Dict[Tuple[int, int], List[torch.Tensor]] = defaultdict(list)
+        # shares[i, j]: the sum of X(i, j)'s first-conv terms from its row
+        shares: Dict[Tuple[int, int], torch.Tensor] = {}
         if split:
             for i in range(level + 1):
                 self._share(i, 0, x[i, 0], level, shares)
         for i, j in self.nested_ids:
             if i + j > level:  # pruning: only the nodes with i + j <= k
                 continue
-            up = self._up(i, j, x[i + 1, j - 1], x[i, 0].shape[2:])
+            below = x[i + 1, j - 1]
             if split:
-                x[i, j] = self._node_from_shares(i, j, shares.pop((i, j)), up)
+                x[i, j] = self._node_from_shares(i, j, shares.pop((i, j)),
+                                                 below)
                 self._share(i, j, x[i, j], level, shares)
             else:
                 skips = [x[i, c] for c in self._skip_columns(i, j)]
+                up = self._up(i, j, below, skips[0].shape[2:])
                 x[i, j] = self.node(i, j)(torch.cat(skips + [up], dim=1))
         return tuple(x[0, j] for j in range(1, level + 1) if (0, j) in x)
 
@@ -343,7 +380,7 @@ class UNetPlusPlusNeck(BaseModule):
         return True
 
     def _share(self, i: int, c: int, feature: torch.Tensor, level: int,
-               shares: Dict[Tuple[int, int], List[torch.Tensor]]) -> None:
+               shares: Dict[Tuple[int, int], torch.Tensor]) -> None:
         """Add X(i, c)'s term to the first conv of every later node of row i
         that takes it (with i + j <= level), in one convolution."""
         consumers = [
@@ -361,24 +398,27 @@ class UNetPlusPlusNeck(BaseModule):
         out = F.conv2d(feature, torch.cat(weights), padding=1)
         for j, term in zip(consumers,
                            out.split([w.shape[0] for w in weights], dim=1)):
-            shares[i, j].append(term)
+            previous = shares.get((i, j))
+            shares[i, j] = term if previous is None else previous + term
 
-    def _node_from_shares(self, i: int, j: int, terms: List[torch.Tensor],
-                          up: torch.Tensor) -> torch.Tensor:
-        """X(i, j) from its row's terms and the up-sampled X(i+1, j-1)."""
+    def _node_from_shares(self, i: int, j: int, share: torch.Tensor,
+                          below: torch.Tensor) -> torch.Tensor:
+        """X(i, j) from its row's share of its first convolution and
+        X(i+1, j-1), the node it up-samples."""
         node = self.node(i, j)
-        first = node.convs[0]
-        weight = first.conv.weight
-        y = F.conv2d(up, weight[:, weight.shape[1] - up.shape[1]:], padding=1)
-        for term in terms:
-            y = y + term
-        if first.conv.bias is not None:
-            y = y + first.conv.bias.view(1, -1, 1, 1)
-        if first.with_norm:
-            y = first.norm(y)
-        if first.with_activation:
-            y = first.activate(y)
-        return node.convs[1:](y)
+        conv = node.convs[0].conv
+        up_channels = self.channels[i] if self.upsample_mode is None else \
+            below.shape[1]
+        weight = conv.weight[:, conv.weight.shape[1] - up_channels:]
+        size = share.shape[2:]
+        if node.memory_efficient and self.upsample_mode is not None:
+            y = UpsampleConv.apply(below, weight, size, self.upsample_mode)
+        else:
+            y = F.conv2d(self._up(i, j, below, size), weight, padding=1)
+        y = y + share
+        if conv.bias is not None:
+            y = y + conv.bias.view(1, -1, 1, 1)
+        return node.finish(y)
 
     def forward(self,
                 inputs: Sequence[torch.Tensor]) -> Tuple[torch.Tensor, ...]:

@@ -240,3 +240,36 @@ def test_custom_conv_layers_and_with_cp_use_the_concatenating_path():
     assert not UNetPlusPlusNeck(CHANNELS, with_cp=True)._splittable
     assert not UNetPlusPlusNeck(
         CHANNELS, conv_cfg=dict(type='ConvWS'))._splittable
+
+
+@pytest.mark.parametrize('kwargs', [
+    dict(memory_efficient=True),
+    dict(memory_efficient=True, upsample_cfg=dict(type='nearest')),
+    dict(memory_efficient=True, upsample_cfg=dict(type='DeconvModule')),
+    dict(memory_efficient=True, fast_cpu=False),
+    dict(with_cp=True),
+])
+def test_recomputing_modes_give_the_same_step(kwargs):
+    """Recomputing in backward (memory_efficient: norms, activations and
+    up-sampling; with_cp: whole nodes) changes nothing: outputs, gradients
+    and running statistics (updated once)."""
+    torch.manual_seed(0)
+    lean = UNetPlusPlusNeck(CHANNELS, **kwargs)
+    kwargs.pop('memory_efficient', None)
+    kwargs.pop('with_cp', None)
+    default = UNetPlusPlusNeck(CHANNELS, **kwargs)
+    default.load_state_dict(lean.state_dict())
+    feats = features()
+    outs = []
+    for neck in (lean, default):
+        out = neck.train()(feats)
+        sum((o * torch.linspace(-1, 1, o.shape[-1])).sum()
+            for o in out).backward()
+        outs.append(out)
+    for a, b in zip(*outs):
+        torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-5)
+    for (name, p), q in zip(lean.named_parameters(), default.parameters()):
+        torch.testing.assert_close(p.grad, q.grad, atol=1e-3, rtol=1e-4,
+                                   msg=name)
+    for (name, a), b in zip(lean.named_buffers(), default.buffers()):
+        torch.testing.assert_close(a, b, msg=name)
