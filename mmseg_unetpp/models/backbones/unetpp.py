@@ -85,8 +85,8 @@ class UNetPlusPlus(UNetPlusPlusNeck):
             X(0, 0) .. X(L', 0) after the nested outputs. Default: False.
         with_cp (bool): Activation checkpointing of every node (same
             gradients, less memory, more compute). Default: False.
-        memory_efficient (bool): Memory-lean training: keep only the
-            convolutions' outputs for backward (see
+        memory_efficient (bool): Memory-lean training: each node keeps only
+            its first convolution's output for backward (see
             :class:`UNetPlusPlusNeck`). Default: False.
         conv_cfg (dict, optional): Conv layer config. Default: None.
         norm_cfg (dict, optional): Norm layer config (BN, SyncBN, GN, IN...).

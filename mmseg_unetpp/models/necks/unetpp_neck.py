@@ -115,11 +115,12 @@ class UNetPlusPlusNeck(BaseModule):
             grid, since every deep-supervision loss needs its output.
         with_cp (bool): Activation checkpointing of every node (same
             gradients, less memory, more compute). Default: False.
-        memory_efficient (bool): A memory-lean training mode: keep only
-            the convolutions' outputs for backward and recompute norms,
-            activations and up-sampling there (same gradients; see the
-            README for its memory and time against the default and
-            ``with_cp``). Default: False.
+        memory_efficient (bool): A memory-lean training mode: for backward
+            each node keeps only its first convolution's output (and its
+            own output); the rest of the node and the up-sampling run
+            again in backward. Same gradients; see the README for its
+            memory and time against the default and ``with_cp``.
+            Default: False.
         conv_cfg (dict, optional): Conv layer config. Default: None.
         norm_cfg (dict, optional): Norm layer config (BN, SyncBN, GN, IN...).
             Default: ``dict(type='BN')``.

@@ -1,6 +1,5 @@
 """H of the UNet++ paper: the conv-norm-act stack inside every node."""
 from contextlib import contextmanager
-from functools import partial
 from typing import Callable, Dict, Iterator, List
 
 import torch
@@ -22,10 +21,9 @@ class NodeBlock(BaseModule):
         stride (int): Stride of the first conv (2 for strided down-sampling).
         with_cp (bool): Recompute the whole block in backward instead of
             storing its activations (running statistics are updated once).
-        memory_efficient (bool): Store only the convolutions' outputs for
-            backward and recompute the norms and activations from them
-            (cheap next to the convolutions); running statistics are still
-            updated once per step.
+        memory_efficient (bool): Keep only the first convolution's output
+            for backward and run the rest of the block (norms, activations,
+            the other convolutions) again there.
         conv_cfg, norm_cfg, act_cfg (dict | None): As in ``ConvModule``.
     """
 
@@ -56,12 +54,28 @@ class NodeBlock(BaseModule):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """(N, in_channels, H, W) -> (N, out_channels, H/stride, W/stride)."""
-        return self._run(self.convs, x)
+        if not self._recomputes:
+            return self.convs(x)
+        if self.with_cp:
+            return recompute_in_backward(self.convs, x, self)
+        first = self.convs[0]
+        if first.with_explicit_padding:
+            x = first.padding_layer(x)
+        return self.finish(first.conv(x))
 
     def finish(self, pre: torch.Tensor) -> torch.Tensor:
         """The block from its first convolution's output on: the first
-        norm and activation, then the other conv-norm-act layers."""
-        return self._run(self._finish, pre)
+        norm and activation, then the other conv-norm-act layers. With
+        ``memory_efficient`` only ``pre`` is kept for backward and the rest
+        runs again there."""
+        if self._recomputes and self.memory_efficient:
+            return recompute_in_backward(self._finish, pre, self)
+        return self._finish(pre)
+
+    @property
+    def _recomputes(self) -> bool:
+        return ((self.with_cp or self.memory_efficient) and self.training
+                and torch.is_grad_enabled())
 
     def _finish(self, y: torch.Tensor) -> torch.Tensor:
         first = self.convs[0]
@@ -70,22 +84,6 @@ class NodeBlock(BaseModule):
         if first.with_activation:
             y = first.activate(y)
         return self.convs[1:](y)
-
-    def _run(self, fn: Callable[[torch.Tensor], torch.Tensor],
-             x: torch.Tensor) -> torch.Tensor:
-        if not (self.training and torch.is_grad_enabled()):
-            return fn(x)
-        if self.with_cp or self.memory_efficient:
-            return recompute_in_backward(
-                fn, x, self, keep_convolutions=not self.with_cp)
-        return fn(x)
-
-
-def _save_convolutions(ctx, op, *args, **kwargs) -> cp.CheckpointPolicy:
-    """Keep what convolutions compute; recompute everything else."""
-    if op is torch.ops.aten.convolution.default:
-        return cp.CheckpointPolicy.MUST_SAVE
-    return cp.CheckpointPolicy.PREFER_RECOMPUTE
 
 
 @contextmanager
@@ -104,17 +102,12 @@ def buffers_swapped(
 
 
 def recompute_in_backward(fn: Callable[[torch.Tensor], torch.Tensor],
-                          x: torch.Tensor, module: nn.Module,
-                          keep_convolutions: bool) -> torch.Tensor:
+                          x: torch.Tensor,
+                          module: nn.Module) -> torch.Tensor:
     """``fn(x)`` with activation checkpointing: only ``x`` is kept for
-    backward, and ``fn`` runs again there; with ``keep_convolutions`` the
-    convolutions' outputs are kept too and only the rest (norms,
-    activations) is recomputed (selective activation checkpointing).
-
-    The batch norms of ``module`` update stand-in copies of their running
-    statistics during the recomputation, so the real ones are updated once
-    per step, as without checkpointing.
-    """
+    backward, where ``fn`` runs again. The batch norms of ``module`` update
+    stand-in copies of their running statistics in that second run, so the
+    real ones are updated once per step, as without checkpointing."""
     norms = [
         m for m in module.modules()
         if isinstance(m, _BatchNorm) and m.track_running_stats
@@ -132,11 +125,4 @@ def recompute_in_backward(fn: Callable[[torch.Tensor], torch.Tensor],
         calls.append(True)
         return fn(inputs)
 
-    if not keep_convolutions:
-        return cp.checkpoint(run, x, use_reentrant=False)
-    return cp.checkpoint(
-        run,
-        x,
-        use_reentrant=False,
-        context_fn=partial(cp.create_selective_checkpoint_contexts,
-                           _save_convolutions))
+    return cp.checkpoint(run, x, use_reentrant=False)
