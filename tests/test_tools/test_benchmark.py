@@ -1,0 +1,42 @@
+"""tools/analysis_tools/benchmark.py runs each model in its own process and
+reports time, peak memory and the ratios to the reference."""
+import subprocess
+import sys
+from pathlib import Path
+
+SCRIPT = (Path(__file__).resolve().parents[2] / 'tools' / 'analysis_tools' /
+          'benchmark.py')
+
+
+def test_reports_every_model_against_the_reference():
+    proc = subprocess.run([
+        sys.executable,
+        str(SCRIPT), '--sizes', '32x48', '--batch', '1', '--width', '4',
+        '--iters', '1', '--models', 'unetpp', 'unetpp-lean', 'reference'
+    ],
+                          capture_output=True,
+                          text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    rows = {
+        line.split('|')[1].strip(): line.split('|')[2:-1]
+        for line in proc.stdout.splitlines() if line.startswith('| unet') or
+        line.startswith('| ref')
+    }
+    assert set(rows) == {'unetpp', 'unetpp-lean', 'reference'}
+    # Same network: same parameter count; the reference's ratios are 1.
+    assert len({r[0].strip() for r in rows.values()}) == 1
+    assert [c.strip() for c in rows['reference'][-3:]] == ['1.00x'] * 3
+    for cells in rows.values():
+        train_ms, eval_ms, train_mb = (float(c) for c in cells[1:4])
+        assert train_ms > 0 and eval_ms > 0 and train_mb > 0
+
+
+def test_bad_size_is_an_argparse_error():
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPT), '--sizes', '176by240'],
+        capture_output=True,
+        text=True,
+        timeout=60)
+    assert proc.returncode == 2
+    assert "size must be HxW, e.g. 176x240, got '176by240'" in proc.stderr
