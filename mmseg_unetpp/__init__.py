@@ -13,7 +13,7 @@ from .utils.checkpoint import register_safe_checkpoint_loading  # noqa: E402
 
 register_safe_checkpoint_loading()
 
-from . import datasets, evaluation, models  # noqa: E402,F401
+from . import datasets, engine, evaluation, models  # noqa: E402,F401
 from .version import __version__  # noqa: E402
 
 __all__ = ['__version__']
