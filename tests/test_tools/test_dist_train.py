@@ -7,7 +7,7 @@ import re
 import subprocess
 import sys
 
-from conftest import REPO, make_data, write_config
+from tiny_project import REPO, make_data, write_config
 
 METRICS = ('aAcc', 'mIoU', 'mAcc')
 

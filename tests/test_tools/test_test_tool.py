@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from broken_data import raw_camvid_ids, truncate
-from conftest import REPO, make_data, run_in_process, write_config
+from tiny_project import REPO, make_data, run_in_process, write_config
 
 
 @pytest.fixture(scope='module')

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 import torch
-from conftest import REPO, make_data, write_config
+from tiny_project import REPO, make_data, write_config
 
 from mmseg_unetpp.utils.checkpoint import (checkpoint_problem,
                                            load_from_local_weights_only)

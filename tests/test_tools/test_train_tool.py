@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import torch
 from broken_data import half_size, raw_camvid_ids, truncate
-from conftest import make_data, run_in_process, write_config
+from tiny_project import make_data, run_in_process, write_config
 
 from mmseg_unetpp.utils.checkpoint import load_from_local_weights_only
 
