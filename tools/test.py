@@ -2,22 +2,30 @@
 
 MMSeg's ``tools/test.py`` with ``mmseg_unetpp`` imported, checkpoints loaded
 with ``torch.load(weights_only=True)`` and the ``pytorch`` launcher on CPU.
+The checkpoint must be intact and fit the config's model exactly
+(``CheckpointMatchHook(strict=True)``). A user error (bad data, file,
+config value or argument) ends with one line ``error: ...`` and exit
+status 1.
 """
 import argparse
 import os.path as osp
+import sys
+from typing import Optional, Sequence
 
-from mmengine.config import DictAction
 from mmengine.logging import print_log
-from mmengine.runner import Runner
 
 import mmseg_unetpp  # noqa: F401  (registers the package's modules)
-from mmseg_unetpp.utils.launch import (LAUNCHERS, load_config, require_file,
-                                       set_work_dir, setup_launcher,
-                                       teardown_distributed)
+from mmseg_unetpp.utils.checkpoint import checkpoint_problem
+from mmseg_unetpp.utils.errors import CorruptCheckpointError
+from mmseg_unetpp.utils.launch import (LAUNCHERS, ArgumentParser,
+                                       CfgOptionsAction, add_hook,
+                                       build_runner, load_config,
+                                       require_file, run_tool, set_work_dir,
+                                       setup_launcher)
 
 
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description='Test a segmentor')
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    parser = ArgumentParser(description='Test a segmentor')
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--work-dir', help='the dir to save logs and metrics')
@@ -36,12 +44,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        action=CfgOptionsAction,
         help='override settings of the config, key=value (e.g. '
         'model.decode_head.mode=fast model.decode_head.level=2)')
     parser.add_argument('--launcher', choices=LAUNCHERS, default='none')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    return parser.parse_args()
+    return parser.parse_args(argv)
 
 
 def enable_visualization(cfg, args: argparse.Namespace) -> None:
@@ -59,9 +66,12 @@ def enable_visualization(cfg, args: argparse.Namespace) -> None:
         cfg.visualizer['save_dir'] = args.show_dir
 
 
-def main() -> None:
-    args = parse_args()
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    args = parse_args(argv)
     require_file(args.checkpoint, 'checkpoint')
+    problem = checkpoint_problem(args.checkpoint)
+    if problem is not None:
+        raise CorruptCheckpointError(f'{args.checkpoint}: {problem}')
     cfg = load_config(args.config, args.cfg_options)
     setup_launcher(cfg, args.launcher)
     set_work_dir(cfg, args.work_dir, args.config)
@@ -78,7 +88,8 @@ def main() -> None:
     if args.out is not None:
         cfg.test_evaluator['output_dir'] = args.out
         cfg.test_evaluator['keep_results'] = True
-    runner = Runner.from_cfg(cfg)
+    add_hook(cfg, 'CheckpointMatchHook', strict=True)
+    runner = build_runner(cfg, 'test')
     metrics = runner.test()
     print_log(f'metrics: {metrics}', 'current')
     if args.show_dir:
@@ -86,7 +97,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    try:
-        main()
-    finally:
-        teardown_distributed()
+    sys.exit(run_tool(main))

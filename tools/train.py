@@ -1,24 +1,43 @@
 """Train a segmentor: ``python tools/train.py CONFIG [options]``.
 
-MMSeg's ``tools/train.py`` with ``mmseg_unetpp`` imported, an optional
-checkpoint for ``--resume``, and the ``pytorch`` launcher on CPU (gloo).
+MMSeg's ``tools/train.py`` with ``mmseg_unetpp`` imported, the ``pytorch``
+launcher on CPU (gloo), and the checks that keep a run from giving a
+silently wrong result:
+
+- every training and validation sample is decoded before the first
+  iteration (``DataCheckHook``; ``--no-data-check`` skips it);
+- training stops at the first non-finite loss (``NonFiniteLossHook``), and
+  non-finite weights are never saved;
+- ``--resume`` loads strictly (``CheckpointMatchHook``) and only an intact
+  checkpoint (see ``resolve_resume``); ``load_from`` loads strictly unless
+  the config's ``CheckpointMatchHook`` says ``strict=False``;
+- checkpoints are written atomically (``AtomicLocalBackend``);
+- under DDP, BN statistics are averaged after every iteration
+  (``SyncBuffersEveryIterHook``), so the logged val score is the saved
+  checkpoint's.
+
+A user error (bad data, file, config value or argument) ends with one line
+``error: ...`` and exit status 1.
 """
-import argparse
 import logging
 import os.path as osp
+import sys
+from typing import Optional, Sequence
 
-from mmengine.config import DictAction
+from mmengine.config import Config
 from mmengine.logging import print_log
-from mmengine.runner import Runner
 
 import mmseg_unetpp  # noqa: F401  (registers the package's modules)
-from mmseg_unetpp.utils.launch import (LAUNCHERS, load_config, require_file,
-                                       set_work_dir, setup_launcher,
-                                       teardown_distributed)
+from mmseg_unetpp.utils.checkpoint import resolve_resume
+from mmseg_unetpp.utils.launch import (LAUNCHERS, ArgumentParser,
+                                       CfgOptionsAction, add_hook,
+                                       build_runner, load_config, remove_hook,
+                                       require_file, run_tool, set_work_dir,
+                                       setup_launcher, use_atomic_checkpoints)
 
 
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description='Train a segmentor')
+def parse_args(argv: Optional[Sequence[str]] = None):
+    parser = ArgumentParser(description='Train a segmentor')
     parser.add_argument('config', help='train config file path')
     parser.add_argument('--work-dir', help='the dir to save logs and models')
     parser.add_argument(
@@ -31,18 +50,59 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--amp', action='store_true', help='automatic mixed precision (GPU)')
     parser.add_argument(
+        '--no-data-check',
+        action='store_true',
+        help='do not decode every train/val sample before training (the '
+        'check takes seconds on CamVid; bad samples then surface only '
+        'when they are drawn)')
+    parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        action=CfgOptionsAction,
         help='override settings of the config, key=value (e.g. '
         'model.decode_head.mode=fast)')
     parser.add_argument('--launcher', choices=LAUNCHERS, default='none')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    return parser.parse_args()
+    return parser.parse_args(argv)
 
 
-def main() -> None:
-    args = parse_args()
+def set_resume(cfg: Config, resume: Optional[str]) -> Optional[str]:
+    """``--resume [CKPT]``: resume strictly from an intact checkpoint.
+
+    Returns:
+        str, optional: A warning for the run's log.
+    """
+    if resume is None:
+        return None
+    if resume != 'auto':
+        require_file(resume, 'checkpoint to resume from')
+    checkpoint, warning = resolve_resume(
+        cfg.work_dir, None if resume == 'auto' else resume)
+    if checkpoint is None:
+        warning = (f'no checkpoint in {cfg.work_dir} to resume from: '
+                   'training from scratch')
+    cfg.resume = checkpoint is not None
+    cfg.load_from = checkpoint
+    return warning
+
+
+def add_safety_hooks(cfg: Config, launcher: str, data_check: bool) -> None:
+    """The hooks and the checkpoint backend described in the module doc."""
+    add_hook(cfg, 'NonFiniteLossHook')
+    if cfg.get('resume'):
+        add_hook(cfg, 'CheckpointMatchHook', strict=True)
+    else:
+        add_hook(cfg, 'CheckpointMatchHook')
+    if data_check:
+        add_hook(cfg, 'DataCheckHook')
+    else:
+        remove_hook(cfg, 'DataCheckHook')
+    if launcher != 'none':
+        add_hook(cfg, 'SyncBuffersEveryIterHook')
+    use_atomic_checkpoints(cfg)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    args = parse_args(argv)
     cfg = load_config(args.config, args.cfg_options)
     setup_launcher(cfg, args.launcher)
     set_work_dir(cfg, args.work_dir, args.config)
@@ -57,20 +117,14 @@ def main() -> None:
         else:
             cfg.optim_wrapper.type = 'AmpOptimWrapper'
             cfg.optim_wrapper.loss_scale = 'dynamic'
-    if args.resume == 'auto':
-        cfg.resume = True
-        cfg.load_from = None
-    elif args.resume is not None:
-        require_file(args.resume, 'checkpoint to resume from')
-        cfg.resume = True
-        cfg.load_from = args.resume
-    runner = Runner.from_cfg(cfg)
+    warning = set_resume(cfg, args.resume)
+    add_safety_hooks(cfg, args.launcher, not args.no_data_check)
+    runner = build_runner(cfg, 'train')
+    if warning:
+        runner.logger.warning(warning)
     runner.train()
     print_log(f'work dir: {osp.abspath(cfg.work_dir)}', 'current')
 
 
 if __name__ == '__main__':
-    try:
-        main()
-    finally:
-        teardown_distributed()
+    sys.exit(run_tool(main))

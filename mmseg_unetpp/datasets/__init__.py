@@ -1,4 +1,10 @@
 from .camvid import CamVidDataset
 from .demo_data import make_camvid_demo
+from .sample_check import SampleReport, check_dataset_samples, check_samples
+from .transforms import LoadCheckedAnnotations, LoadCheckedImageFromFile
 
-__all__ = ['CamVidDataset', 'make_camvid_demo']
+__all__ = [
+    'CamVidDataset', 'LoadCheckedAnnotations', 'LoadCheckedImageFromFile',
+    'SampleReport', 'check_dataset_samples', 'check_samples',
+    'make_camvid_demo'
+]

@@ -5,7 +5,11 @@ from typing import Optional, Sequence
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
-VOID_ID = 11  # 'Unlabelled' in the SegNet layout
+CLASSES = ('Sky', 'Building', 'Pole', 'Road', 'Sidewalk', 'Tree',
+           'SignSymbol', 'Fence', 'Car', 'Pedestrian', 'Bicyclist')
+"""The 11 evaluated classes; a class's id is its index here."""
+VOID_ID = 11
+"""Label id of void / unlabelled pixels in the SegNet layout."""
 IGNORE_INDEX = 255
 PREPARE_HINT = (
     'prepare it with `python tools/dataset_converters/camvid.py convert '
@@ -24,7 +28,9 @@ class CamVidDataset(BaseSegDataset):
     pixel, same file names) and optionally ``train.txt``/``val.txt``/
     ``test.txt`` with one file stem per line (pass one as ``ann_file``).
     Label ids 0..10 are the classes below; the void label 11 is mapped to
-    the ignore index 255 when annotations are loaded.
+    the ignore index 255 when annotations are loaded. Every sample records
+    ``num_classes`` (of ``metainfo['classes']``) for
+    ``LoadCheckedAnnotations``.
 
     Args:
         img_suffix (str): Image suffix. Default: '.png'.
@@ -32,8 +38,7 @@ class CamVidDataset(BaseSegDataset):
         **kwargs: ``BaseSegDataset`` arguments.
     """
     METAINFO = dict(
-        classes=('Sky', 'Building', 'Pole', 'Road', 'Sidewalk', 'Tree',
-                 'SignSymbol', 'Fence', 'Car', 'Pedestrian', 'Bicyclist'),
+        classes=CLASSES,
         palette=[[128, 128, 128], [128, 0, 0], [192, 192, 128],
                  [128, 64, 128], [0, 0, 192], [128, 128, 0],
                  [192, 128, 128], [64, 64, 128], [64, 0, 128],
@@ -60,10 +65,15 @@ class CamVidDataset(BaseSegDataset):
         return label_map
 
     def load_data_list(self) -> list:
-        """As ``BaseSegDataset``, after checking the folders exist."""
+        """As ``BaseSegDataset``, after checking the folders exist, with
+        ``num_classes`` in every sample."""
         for key in ('img_path', 'seg_map_path'):
             folder = self.data_prefix.get(key)
             if folder and not osp.isdir(folder):
                 raise FileNotFoundError(
                     f'CamVid folder not found: {folder}; {PREPARE_HINT}')
-        return super().load_data_list()
+        data_list = super().load_data_list()
+        num_classes = len(self.metainfo['classes'])
+        for data_info in data_list:
+            data_info['num_classes'] = num_classes
+        return data_list

@@ -13,6 +13,8 @@ from typing import Tuple
 import mmcv
 import numpy as np
 
+from .camvid import VOID_ID as VOID
+
 # Mean RGB colour of each class (0..10); pixels get per-object and
 # per-pixel noise around it.
 CLASS_COLOURS = np.array(
@@ -20,7 +22,6 @@ CLASS_COLOURS = np.array(
      [170, 150, 130], [60, 130, 50], [230, 200, 40], [120, 90, 140],
      [200, 40, 40], [240, 160, 130], [40, 160, 200]],
     dtype=np.float32)
-VOID = 11
 SPLITS = ('train', 'val')
 
 

@@ -1,11 +1,21 @@
-from .checkpoint import (UnsafeCheckpointError, history_buffer_getattr,
+from .atomic_backend import AtomicLocalBackend
+from .checkpoint import (UnsafeCheckpointError, checkpoint_problem,
+                         history_buffer_getattr, latest_intact_checkpoint,
                          load_from_local_weights_only,
-                         register_safe_checkpoint_loading)
+                         register_safe_checkpoint_loading, resolve_resume)
 from .config_prefix import register_config_prefix
 from .env import check_mmcv
+from .errors import (BadSampleError, CheckpointError, CheckpointMismatchError,
+                     ConfigError, CorruptCheckpointError, DataCheckError,
+                     NonFiniteLossError, NonFiniteWeightsError, UserError,
+                     error_line)
 
 __all__ = [
-    'UnsafeCheckpointError', 'check_mmcv', 'history_buffer_getattr',
+    'AtomicLocalBackend', 'BadSampleError', 'CheckpointError',
+    'CheckpointMismatchError', 'ConfigError', 'CorruptCheckpointError',
+    'DataCheckError', 'NonFiniteLossError', 'NonFiniteWeightsError',
+    'UnsafeCheckpointError', 'UserError', 'check_mmcv', 'checkpoint_problem',
+    'error_line', 'history_buffer_getattr', 'latest_intact_checkpoint',
     'load_from_local_weights_only', 'register_config_prefix',
-    'register_safe_checkpoint_loading'
+    'register_safe_checkpoint_loading', 'resolve_resume'
 ]

@@ -1,14 +1,69 @@
 """Shared set-up of ``tools/train.py`` and ``tools/test.py``."""
+import argparse
 import logging
 import os.path as osp
-from typing import Any, Optional
+import sys
+from typing import Any, Callable, Optional, Sequence
 
 import torch
 import torch.distributed as dist
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
 from mmengine.logging import print_log
+from mmengine.runner import Runner
+
+from .errors import ConfigError, UserError, error_line
 
 LAUNCHERS = ('none', 'pytorch', 'slurm', 'mpi')
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """``argparse.ArgumentParser`` that reports a bad argument in one line
+    (``PROG: error: MESSAGE (see --help)``), without the usage block."""
+
+    def error(self, message: str) -> None:
+        """Exit with status 2 and one line on stderr."""
+        self.exit(2, f'{self.prog}: error: {message} (see --help)\n')
+
+
+class CfgOptionsAction(DictAction):
+    """MMEngine's ``DictAction`` for ``--cfg-options``; an item without
+    ``=`` is a bad argument (one line), not a traceback."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        for item in values or []:
+            if '=' not in item:
+                raise argparse.ArgumentError(
+                    self, f'expected KEY=VALUE, got {item!r}')
+        super().__call__(parser, namespace, values, option_string)
+
+
+def run_tool(main: Callable[[Optional[Sequence[str]]], None],
+             argv: Optional[Sequence[str]] = None) -> int:
+    """Run a tool's ``main``; a user error becomes one line and status 1.
+
+    :class:`UserError` (bad data, checkpoint, config value, diverged
+    training...) and ``FileNotFoundError`` print ``error: MESSAGE`` on
+    stderr; any other exception is a bug and keeps its traceback. The
+    process group is destroyed in every case.
+
+    Args:
+        main (Callable): The tool's ``main(argv)``.
+        argv (Sequence[str], optional): Arguments; None reads ``sys.argv``.
+
+    Returns:
+        int: The exit status, 0 on success.
+    """
+    try:
+        main(argv)
+    except (UserError, FileNotFoundError) as error:
+        print(f'error: {error_line(error)}', file=sys.stderr, flush=True)
+        teardown_distributed()
+        return 1
+    except BaseException:
+        teardown_distributed()
+        raise
+    teardown_distributed(wait_for_all=True)
+    return 0
 
 
 def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
@@ -18,16 +73,98 @@ def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
     Raises:
         SystemExit: with a one-line message if ``path``, or a config it
             inherits (e.g. ``mmseg_unetpp::unetpp/....py``), is not a file.
+        ConfigError: if the config cannot be parsed.
     """
     if not osp.isfile(path):
         raise SystemExit(f'error: config file not found: {path}')
     try:
         cfg = Config.fromfile(path)
+        if cfg_options:
+            cfg.merge_from_dict(cfg_options)
     except FileNotFoundError as error:  # a base config, named by MMEngine
         raise SystemExit(f'error: {path}: {error}') from None
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
+    except (SyntaxError, ImportError, KeyError, ValueError, TypeError,
+            AttributeError, NameError) as error:
+        raise ConfigError(f'config {path}: {_message(error)}') from error
     return cfg
+
+
+def _message(error: BaseException) -> str:
+    """An exception's text; KeyError's without the quotes it adds."""
+    if isinstance(error, KeyError) and error.args:
+        return ' '.join(str(error.args[0]).split())
+    return error_line(error)
+
+
+def build_runner(cfg: Config, mode: str) -> Runner:
+    """``Runner.from_cfg`` plus the loops ``mode`` runs, built now, so that a
+    bad config value is reported before any work starts.
+
+    Args:
+        cfg (Config): The config.
+        mode (str): ``'train'`` (train and val loops) or ``'test'``.
+
+    Returns:
+        Runner: The runner.
+
+    Raises:
+        ConfigError: naming the config, for a value MMEngine, MMSeg or this
+            package refuse (``ValueError``, ``TypeError``, ``KeyError`` of
+            an unknown type, ``AssertionError`` of a failed MMEngine check).
+    """
+    try:
+        runner = Runner.from_cfg(cfg)
+        if mode == 'train':
+            runner.train_loop  # noqa: B018 (builds datasets and samplers)
+            runner.val_loop  # noqa: B018
+        else:
+            runner.test_loop  # noqa: B018
+    except UserError:
+        raise
+    except (ValueError, TypeError, KeyError, AssertionError) as error:
+        raise ConfigError(f'config {cfg.filename}: {_message(error)}'
+                          ) from error
+    return runner
+
+
+def add_hook(cfg: Config, hook_type: str, **override: Any) -> None:
+    """Make sure ``custom_hooks`` holds a hook of ``hook_type``.
+
+    An existing entry keeps its arguments except those in ``override``; a
+    missing one is appended with ``override`` as its arguments.
+
+    Args:
+        cfg (Config): The config.
+        hook_type (str): A registered hook type.
+        **override: Arguments to set.
+    """
+    hooks = list(cfg.get('custom_hooks') or [])
+    found = [h for h in hooks if h.get('type') == hook_type]
+    for hook in found:
+        hook.update(override)
+    if not found:
+        hooks.append(dict(type=hook_type, **override))
+    cfg.custom_hooks = hooks
+
+
+def remove_hook(cfg: Config, hook_type: str) -> None:
+    """Drop every ``custom_hooks`` entry of ``hook_type``."""
+    cfg.custom_hooks = [
+        h for h in cfg.get('custom_hooks') or []
+        if h.get('type') != hook_type
+    ]
+
+
+def use_atomic_checkpoints(cfg: Config) -> None:
+    """Write checkpoints through ``AtomicLocalBackend`` (temporary file,
+    then rename) when they go to a local folder and the config names no
+    file backend for them."""
+    hook = (cfg.get('default_hooks') or {}).get('checkpoint')
+    if not hook or hook.get('backend_args') or hook.get('file_client_args'):
+        return
+    out_dir = hook.get('out_dir') or cfg.work_dir
+    if '://' not in str(out_dir):
+        hook['backend_args'] = dict(backend='atomic_local')
 
 
 def set_work_dir(cfg: Config, work_dir: Optional[str], config: str) -> None:
@@ -83,14 +220,28 @@ def setup_launcher(cfg: Config, launcher: str) -> None:
     wrapper = cfg.get('model_wrapper_cfg') or dict(
         type='MMDistributedDataParallel')
     wrapper.setdefault('device_ids', None)
+    # As MMEngine's default wrapper; BN statistics are averaged across
+    # processes after every iteration by SyncBuffersEveryIterHook, which
+    # tools/train.py adds for any launcher.
     wrapper.setdefault('broadcast_buffers', False)
     wrapper.setdefault('find_unused_parameters',
                        cfg.get('find_unused_parameters', False))
     cfg.model_wrapper_cfg = wrapper
 
 
-def teardown_distributed() -> None:
-    """Destroy the process group before exit (a gloo group left alive can
-    abort the interpreter's shutdown)."""
+def teardown_distributed(wait_for_all: bool = False) -> None:
+    """Destroy the process group before exit.
+
+    A gloo group left alive, or destroyed while another process still uses
+    its connections, can abort the process at exit ("terminate called
+    without an active exception"). After a successful run every process
+    first waits for the others (``wait_for_all``); after an error it does
+    not (the others may never arrive; torchrun stops them).
+
+    Args:
+        wait_for_all (bool): Pass a barrier first. Default: False.
+    """
     if dist.is_available() and dist.is_initialized():
+        if wait_for_all:
+            dist.barrier()
         dist.destroy_process_group()

@@ -322,10 +322,10 @@ def test_check_good_folder(tmp_path, capsys):
     assert (train['images'], train['labels'], train['pairs']) == (13, 13, 13)
     assert train['listed'] == 13
     assert train['image_sizes'] == {(6, 8): 13}
-    assert (train['label_min'], train['label_max']) == (0, 11)
-    assert train['bad_label_ids'] == []
+    assert train['label_ids'] == list(range(12))
+    assert train['bad_label_ids'] == [] and train['bad_samples'] == []
     val = report['splits']['val']
-    assert (val['images'], val['label_min'], val['label_max']) == (2, 0, 1)
+    assert (val['images'], val['label_ids']) == (2, [0, 1])
     assert report['splits']['test']['image_sizes'] == {(6, 8): 3}
 
     assert camvid.main(['check', str(tmp_path)]) == 0
@@ -341,7 +341,7 @@ def test_check_on_converted_output(tmp_path):
     report = camvid.check(str(out))
     assert report['ok'], report['errors']
     assert report['splits']['train']['image_sizes'] == {(12, 16): 2}
-    assert report['splits']['val']['label_max'] == 2
+    assert report['splits']['val']['label_ids'] == [2]
 
 
 def _break_missing_label(root: Path) -> None:
@@ -370,8 +370,11 @@ def _break_orphan_label(root: Path) -> None:
 @pytest.mark.parametrize('breaker, split, key, value, text', [
     (_break_missing_label, 'train', 'images_without_label', ['t03'],
      'without label'),
-    (_break_bad_id, 'val', 'bad_label_ids', [40], '40'),
-    (_break_size, 'test', 'size_mismatch', ['x2'], 'size mismatch'),
+    (_break_bad_id, 'val', 'bad_label_ids', [40],
+     'valannot/v1.png: label ids 40 are not classes; expected ids 0..10 '
+     '(11 classes), or 11, 255 (ignored)'),
+    (_break_size, 'test', 'image_sizes', {(6, 8): 2, (7, 8): 1},
+     'testannot/x2.png: label map is 6x8 but'),
     (_break_list, 'val', 'listed_without_files', ['v9'], 'v9'),
     (_break_orphan_label, 'test', 'labels_without_image', ['x0'],
      'without image'),
@@ -393,14 +396,71 @@ def test_check_reports_label_range_with_bad_id(tmp_path):
     _make_segnet(tmp_path, GOOD_LAYOUT)
     _break_bad_id(tmp_path)
     val = camvid.check(str(tmp_path))['splits']['val']
-    assert (val['label_min'], val['label_max']) == (0, 40)
+    assert val['label_ids'] == [0, 3, 40]
+
+
+def _truncate(path: Path) -> None:
+    data = path.read_bytes()
+    path.write_bytes(data[:len(data) // 2])
+
+
+def test_check_decodes_every_file_and_names_each_bad_one(tmp_path, capsys):
+    """Truncated files, the raw 32-class ids 12..31, half-size labels are
+    errors naming their files; grayscale and RGBA images are converted
+    (noted, not errors)."""
+    _make_segnet(tmp_path, {'train': [f't{k}' for k in range(7)]},
+                 size=(12, 16))
+    train, annot = tmp_path / 'train', tmp_path / 'trainannot'
+    _truncate(train / 't0.png')
+    _truncate(annot / 't1.png')
+    raw32 = np.arange(12 * 16, dtype=np.uint8).reshape(12, 16) % 32
+    Image.fromarray(raw32).save(annot / 't2.png')
+    Image.fromarray(np.zeros((6, 8), np.uint8)).save(annot / 't3.png')
+    Image.fromarray(np.full((12, 16), 90, np.uint8)).save(train / 't4.png')
+    Image.fromarray(np.full((12, 16, 4), 90, np.uint8)).save(train / 't5.png')
+
+    report = camvid.check(str(tmp_path))
+
+    info = report['splits']['train']
+    assert not report['ok'] and len(report['errors']) == 4
+    problems = {Path(p.split(':')[0]).name: p for p in info['bad_samples']}
+    assert set(problems) == {'t0.png', 't1.png', 't2.png', 't3.png'}
+    assert 'cannot decode the image' in problems['t0.png']
+    assert str(train / 't0.png') in problems['t0.png']
+    assert 'cannot decode the label map' in problems['t1.png']
+    assert str(annot / 't1.png') in problems['t1.png']
+    assert 'label ids 12..31 are not classes' in problems['t2.png']
+    assert 'label map is 6x8 but' in problems['t3.png']
+    assert info['bad_label_ids'] == list(range(12, 32))
+    converted = '\n'.join(info['converted_images'])
+    assert len(info['converted_images']) == 2
+    assert f'{train / "t4.png"}: grayscale image (L)' in converted
+    assert f'{train / "t5.png"}: RGBA image (RGBA)' in converted
+
+    assert camvid.main(['check', str(tmp_path)]) == 1
+    printed = capsys.readouterr().out
+    for name in ('t0.png', 't1.png', 't2.png', 't3.png', 't4.png', 't5.png'):
+        assert name in printed
+    assert 'converted to RGB when loaded' in printed
+
+
+def test_check_accepts_grayscale_and_rgba_images(tmp_path, capsys):
+    _make_segnet(tmp_path, {'train': ['a', 'b']})
+    Image.fromarray(np.full((6, 8), 9, np.uint8)).save(
+        tmp_path / 'train' / 'a.png')
+    report = camvid.check(str(tmp_path))
+    assert report['ok'] and len(
+        report['splits']['train']['converted_images']) == 1
+    assert camvid.main(['check', str(tmp_path)]) == 0
+    assert 'grayscale image (L), converted' in capsys.readouterr().out
 
 
 def test_check_rejects_rgb_labels_and_empty_roots(tmp_path):
     _make_segnet(tmp_path, {'train': ['a']})
     _save_rgb(tmp_path / 'trainannot' / 'a.png', _uniform((1, 1, 1), (6, 8)))
     report = camvid.check(str(tmp_path))
-    assert report['splits']['train']['multi_channel_labels'] == ['a']
+    assert 'label map of shape (6, 8, 3)' in report['splits']['train'][
+        'bad_samples'][0]
     assert not report['ok']
     empty = tmp_path / 'empty'
     empty.mkdir()

@@ -134,3 +134,101 @@ def test_missing_checkpoint_names_the_path(tmp_path):
     path = str(tmp_path / 'nothing.pth')
     with pytest.raises(FileNotFoundError, match='nothing.pth'):
         CheckpointLoader.load_checkpoint(path)
+
+
+# ------------------------------------------- intact checkpoints and resume
+
+
+def save(path, value=1.0):
+    torch.save({'state_dict': {'w': torch.full((64, 64), value)}}, path)
+    return str(path)
+
+
+def cut(path):
+    data = path.read_bytes()
+    path.write_bytes(data[:len(data) * 3 // 4])
+
+
+def test_checkpoint_problem_tells_truncated_from_intact(tmp_path):
+    from mmseg_unetpp.utils import CorruptCheckpointError, checkpoint_problem
+    good = save(tmp_path / 'iter_2.pth')
+    assert checkpoint_problem(good) is None
+    cut(tmp_path / 'iter_2.pth')
+    assert checkpoint_problem(good) == ('truncated or corrupt (no zip '
+                                        'directory at its end)')
+    with pytest.raises(CorruptCheckpointError, match='iter_2.pth: truncated'):
+        load_from_local_weights_only(good)
+    (tmp_path / 'empty.pth').write_bytes(b'')
+    assert checkpoint_problem(str(tmp_path / 'empty.pth')) == 'empty (0 bytes)'
+    (tmp_path / 'notes.pth').write_text('not a checkpoint')
+    assert checkpoint_problem(str(
+        tmp_path / 'notes.pth')) == 'not a PyTorch checkpoint'
+    with pytest.raises(CorruptCheckpointError, match='notes.pth: not a'):
+        load_from_local_weights_only(str(tmp_path / 'notes.pth'))
+
+
+def test_checkpoint_problem_finds_a_flipped_byte(tmp_path):
+    from mmseg_unetpp.utils import checkpoint_problem
+    path = tmp_path / 'iter_2.pth'
+    save(path)
+    data = bytearray(path.read_bytes())
+    middle = data.index(b'\x00\x00\x80?')  # inside the tensor's 1.0s
+    data[middle + 3] = 0x40
+    path.write_bytes(bytes(data))
+    assert checkpoint_problem(str(path)).startswith('corrupt (CRC error')
+
+
+def test_resolve_resume(tmp_path):
+    from mmseg_unetpp.utils import CorruptCheckpointError, resolve_resume
+    assert resolve_resume(str(tmp_path)) == (None, None)  # from scratch
+    for step in (2, 4, 6):
+        save(tmp_path / f'iter_{step}.pth', step)
+    save(tmp_path / 'best_mIoU_iter_6.pth')
+    last = tmp_path / 'last_checkpoint'
+    last.write_text(str(tmp_path / 'iter_6.pth'))
+    assert resolve_resume(str(tmp_path)) == (str(tmp_path / 'iter_6.pth'),
+                                             None)
+    # Written relative to another directory: found in the work dir.
+    last.write_text('elsewhere/iter_6.pth')
+    assert resolve_resume(str(tmp_path))[0] == str(tmp_path / 'iter_6.pth')
+    cut(tmp_path / 'iter_6.pth')
+    last.write_text(str(tmp_path / 'iter_6.pth'))
+    path, warning = resolve_resume(str(tmp_path))
+    assert path == str(tmp_path / 'iter_4.pth')
+    assert warning.startswith(f'{tmp_path / "iter_6.pth"}, named in {last}, '
+                              'is truncated or corrupt')
+    last.write_text('')  # killed while writing last_checkpoint
+    assert resolve_resume(str(tmp_path)) == (
+        str(tmp_path / 'iter_4.pth'), f'{last} is empty; resuming from '
+        f'{tmp_path / "iter_4.pth"}, the latest intact checkpoint in '
+        f'{tmp_path}')
+    with pytest.raises(CorruptCheckpointError) as error:
+        resolve_resume(str(tmp_path), str(tmp_path / 'iter_6.pth'))
+    assert str(error.value).endswith(
+        f'resume with --resume {tmp_path / "iter_4.pth"}')
+    for step in (2, 4):
+        cut(tmp_path / f'iter_{step}.pth')
+    last.write_text(str(tmp_path / 'iter_6.pth'))
+    with pytest.raises(CorruptCheckpointError, match='no other intact'):
+        resolve_resume(str(tmp_path))
+
+
+def test_atomic_backend_replaces_whole_files_only(tmp_path, monkeypatch):
+    from mmengine.fileio import get_file_backend
+
+    from mmseg_unetpp.utils import AtomicLocalBackend
+    backend = get_file_backend(
+        str(tmp_path), backend_args=dict(backend='atomic_local'))
+    assert isinstance(backend, AtomicLocalBackend)
+    target = tmp_path / 'sub' / 'iter_2.pth'
+    backend.put(b'old', target)
+    assert target.read_bytes() == b'old'
+
+    def fail(*args):
+        raise OSError('disk full')
+
+    monkeypatch.setattr(os, 'fsync', fail)
+    with pytest.raises(OSError, match='disk full'):
+        backend.put(b'new' * 1000, target)
+    assert target.read_bytes() == b'old'
+    assert os.listdir(target.parent) == ['iter_2.pth']

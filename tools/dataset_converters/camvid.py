@@ -30,9 +30,14 @@ Two sub-commands:
     reproduce it.
 
 ``check ROOT``
-    Checks a SegNet-layout folder and exits non-zero when image/label pairs
-    are missing, an image and its label differ in size, or a label holds an
-    id outside 0..11.
+    Checks a SegNet-layout folder: every image and label is decoded fully
+    by the loading transforms training uses (``LoadCheckedImageFromFile``,
+    ``LoadCheckedAnnotations``). It names each file that is unreadable or
+    truncated, an image without a label (or the reverse), a label holding
+    ids outside 0..10 other than void 11 (and the ignore index 255), a
+    label of another size than its image, a label that is not one id per
+    pixel, and notes images that are not RGB (grayscale, RGBA...: converted
+    to RGB when loaded). Exits 1 if anything is wrong.
 
 Example::
 
@@ -52,18 +57,16 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from mmseg_unetpp.datasets.camvid import (CLASSES, IGNORE_INDEX, VOID_ID,
+                                          CamVidDataset)
+from mmseg_unetpp.datasets.sample_check import check_samples
+from mmseg_unetpp.datasets.transforms import (LoadCheckedAnnotations,
+                                              LoadCheckedImageFromFile)
+from mmseg_unetpp.datasets.transforms.loading import format_ids
+from mmseg_unetpp.utils.launch import ArgumentParser
+
 # Pillow >= 9.1 moved the filters to ``Image.Resampling``.
 _RESAMPLING = getattr(Image, 'Resampling', Image)
-
-CLASSES: tuple[str, ...] = ('Sky', 'Building', 'Pole', 'Road', 'Sidewalk',
-                            'Tree', 'SignSymbol', 'Fence', 'Car',
-                            'Pedestrian', 'Bicyclist')
-"""The 11 evaluated classes; a class's id is its index here."""
-
-VOID_ID = 11
-"""Label id of void / unlabelled pixels (ignored in training)."""
-
-NUM_IDS = VOID_ID + 1
 
 SPLITS: tuple[str, ...] = ('train', 'val', 'test')
 
@@ -390,51 +393,30 @@ def _present_splits(root: Path) -> list[str]:
     ]
 
 
-def _check_split(root: Path, split: str) -> dict:
+def _sample(image: Path, label: Path) -> dict:
+    """A sample as ``CamVidDataset`` hands it to its pipeline."""
+    return dict(
+        img_path=str(image),
+        seg_map_path=str(label),
+        label_map=CamVidDataset.get_label_map(),
+        reduce_zero_label=False,
+        num_classes=len(CLASSES))
+
+
+def _check_split(root: Path, split: str, num_workers: int | None) -> dict:
     """Check one split of a SegNet-layout folder; see :func:`check`."""
     images = _list_images(root / split)
     labels = _list_images(root / f'{split}annot')
     list_file = root / f'{split}.txt'
     listed = read_split_list(list_file) if list_file.is_file() else None
-
-    image_sizes: Counter = Counter()
-    size_mismatch = []
-    multi_channel = []
-    unreadable = []
-    values = np.zeros(256, dtype=bool)
-    big_values = set()
-    for stem in sorted(set(images) | set(labels)):
-        image_size = label_size = None
-        if stem in images:
-            try:
-                with Image.open(images[stem]) as im:
-                    image_size = (im.height, im.width)
-            except OSError:
-                unreadable.append(str(images[stem]))
-            else:
-                image_sizes[image_size] += 1
-        if stem in labels:
-            try:
-                with Image.open(labels[stem]) as im:
-                    label = np.asarray(im)
-            except OSError:
-                unreadable.append(str(labels[stem]))
-                continue
-            label_size = label.shape[:2]
-            if label.ndim != 2:
-                multi_channel.append(stem)
-            elif label.dtype == np.uint8:
-                values |= np.bincount(label.ravel(), minlength=256) > 0
-            else:
-                uniq = np.unique(label)
-                small = uniq[(uniq >= 0) & (uniq < 256)]
-                values[small.astype(np.intp)] = True
-                big_values.update(int(v) for v in uniq if not 0 <= v < 256)
-        if image_size and label_size and image_size != label_size:
-            size_mismatch.append(stem)
-
-    ids = sorted({int(v) for v in np.flatnonzero(values)} | big_values)
-    paired = set(images) & set(labels)
+    paired = sorted(set(images) & set(labels))
+    reports = check_samples(
+        [_sample(images[stem], labels[stem]) for stem in paired],
+        LoadCheckedImageFromFile(), LoadCheckedAnnotations(), num_workers)
+    image_sizes: Counter = Counter(
+        r.image_shape for r in reports if r.image_shape is not None)
+    ids = sorted({i for r in reports for i in r.label_ids})
+    allowed = set(range(len(CLASSES))) | {VOID_ID, IGNORE_INDEX}
     return {
         'images': len(images),
         'labels': len(labels),
@@ -445,15 +427,13 @@ def _check_split(root: Path, split: str) -> dict:
         'listed_without_files': [
             s for s in listed or [] if s not in images and s not in labels
         ],
-        'unlisted':
-        [] if listed is None else sorted(paired - set(listed)),
+        'unlisted': [] if listed is None else sorted(set(paired) -
+                                                     set(listed)),
         'image_sizes': dict(sorted(image_sizes.items())),
-        'size_mismatch': size_mismatch,
-        'multi_channel_labels': multi_channel,
-        'unreadable': unreadable,
-        'label_min': ids[0] if ids else None,
-        'label_max': ids[-1] if ids else None,
-        'bad_label_ids': [i for i in ids if not 0 <= i <= VOID_ID],
+        'bad_samples': [p for r in reports for p in r.problems],
+        'converted_images': [n for r in reports for n in r.notes],
+        'label_ids': ids,
+        'bad_label_ids': [i for i in ids if i not in allowed],
     }
 
 
@@ -464,30 +444,36 @@ def _preview(stems: Sequence[str], limit: int = 5) -> str:
     return f'{shown} (+{more} more)' if more > 0 else shown
 
 
-def check(root: str) -> dict:
+def check(root: str, num_workers: int | None = None) -> dict:
     """Check a SegNet-layout CamVid folder.
 
     A split is checked when ``ROOT/<split>/``, ``ROOT/<split>annot/`` or
-    ``ROOT/<split>.txt`` exists. Problems that make the folder unusable are
-    listed in ``errors``: an image without a label or the reverse, a stem in
-    a split list with neither file, an image and its label of different
-    sizes, a label that is not single-channel or cannot be read, a label id
-    outside ``0..11``, or no split at all. Stems present on disk but absent
-    from an existing split list are reported (``unlisted``) but are not an
-    error.
+    ``ROOT/<split>.txt`` exists. Every image/label pair is decoded fully by
+    the loading transforms training uses, so a pair passes exactly when it
+    loads. Problems that make the folder unusable are listed in ``errors``,
+    each naming its file: an unreadable or truncated file, an image without
+    a label or the reverse, a stem in a split list with neither file, an
+    image and its label of different sizes, a label that is not one id per
+    pixel, a label id outside ``0..10`` other than void 11 and the ignore
+    index 255, or no split at all. Images that are not RGB are converted
+    when loaded: they are noted (``converted_images``), not errors; so are
+    stems present on disk but absent from an existing split list
+    (``unlisted``).
 
     Args:
         root: The SegNet-layout folder.
+        num_workers: Decoding threads; None: the CPUs available, at most 8.
 
     Returns:
         ``{'root': str, 'splits': {split: {...}}, 'errors': [str],
         'ok': bool}``; each split entry holds ``images``, ``labels``,
         ``pairs``, ``listed`` (stems in its list, ``None`` without a list),
         the stem lists ``images_without_label``, ``labels_without_image``,
-        ``listed_without_files``, ``unlisted``, ``size_mismatch``,
-        ``multi_channel_labels``, the paths in ``unreadable``,
-        ``image_sizes`` (``{(height, width): count}``), ``label_min``,
-        ``label_max`` and ``bad_label_ids`` (sorted ids outside 0..11).
+        ``listed_without_files``, ``unlisted``, the messages
+        ``bad_samples`` and ``converted_images`` (each naming its file),
+        ``image_sizes`` (``{(height, width): count}``), ``label_ids`` (ids
+        found, as stored) and ``bad_label_ids`` (those outside 0..11 and
+        255).
 
     Raises:
         SystemExit: If ``root`` is not a directory.
@@ -500,59 +486,65 @@ def check(root: str) -> dict:
     if not splits:
         errors.append(f'no train/val/test split found in {base}')
     for split in splits:
-        info = _check_split(base, split)
+        info = _check_split(base, split, num_workers)
         report['splits'][split] = info
         problems = (
             ('images_without_label', 'image(s) without label'),
             ('labels_without_image', 'label(s) without image'),
             ('listed_without_files',
              f'stem(s) in {split}.txt without image and label'),
-            ('size_mismatch', 'image/label size mismatch(es)'),
-            ('multi_channel_labels', 'label(s) not single-channel'),
-            ('unreadable', 'unreadable file(s)'),
         )
         for key, text in problems:
             if info[key]:
                 errors.append(f'{split}: {len(info[key])} {text}: '
                               f'{_preview(info[key])}')
-        if info['bad_label_ids']:
-            errors.append(f'{split}: label id(s) outside 0..{VOID_ID}: '
-                          f'{info["bad_label_ids"]}')
+        errors.extend(f'{split}: {problem}' for problem in info['bad_samples'])
     report['ok'] = not errors
     return report
 
 
-def format_check_report(report: dict) -> str:
+def format_check_report(report: dict, max_lines: int = 50) -> str:
     """Render a :func:`check` report as a compact text table.
 
     Args:
         report: The dict returned by :func:`check`.
+        max_lines: Errors and notes listed each; the rest are counted.
 
     Returns:
         Multi-line text (no trailing newline).
     """
     lines = [f'CamVid (SegNet layout) at {report["root"]}']
     header = (f'{"split":<6}{"images":>7}{"labels":>7}{"pairs":>7}'
-              f'{"listed":>7}  {"ids":<7}  sizes (HxW: count)')
+              f'{"listed":>7}  {"ids":<9}  sizes (HxW: count)')
     lines.append(header)
+    notes = []
     for split, info in report['splits'].items():
         listed = '-' if info['listed'] is None else str(info['listed'])
-        ids = ('-' if info['label_min'] is None else
-               f'{info["label_min"]}..{info["label_max"]}')
+        ids = format_ids(info['label_ids']) or '-'
         sizes = ', '.join(f'{h}x{w}: {n}'
                           for (h, w), n in info['image_sizes'].items())
         lines.append(f'{split:<6}{info["images"]:>7}{info["labels"]:>7}'
-                     f'{info["pairs"]:>7}{listed:>7}  {ids:<7}  '
+                     f'{info["pairs"]:>7}{listed:>7}  {ids:<9}  '
                      f'{sizes or "-"}')
         if info['unlisted']:
-            lines.append(f'  note: {split}: {len(info["unlisted"])} pair(s) '
-                         f'not in {split}.txt: {_preview(info["unlisted"])}')
+            notes.append(f'{split}: {len(info["unlisted"])} pair(s) not in '
+                         f'{split}.txt: {_preview(info["unlisted"])}')
+        notes.extend(info['converted_images'])
+    lines.extend(_listed('note: ', notes, max_lines))
     if report['errors']:
         lines.append(f'FAILED: {len(report["errors"])} problem(s)')
-        lines.extend(f'  {error}' for error in report['errors'])
+        lines.extend(_listed('  ', report['errors'], max_lines))
     else:
         lines.append('OK')
     return '\n'.join(lines)
+
+
+def _listed(prefix: str, items: Sequence[str], limit: int) -> list[str]:
+    """Up to ``limit`` prefixed lines, then a count of the rest."""
+    lines = [f'{prefix}{item}' for item in items[:limit]]
+    if len(items) > limit:
+        lines.append(f'{prefix}... and {len(items) - limit} more')
+    return lines
 
 
 def format_convert_report(report: dict, out_root: str) -> str:
@@ -602,10 +594,11 @@ def build_parser() -> argparse.ArgumentParser:
     Returns:
         The parser with the ``convert`` and ``check`` sub-commands.
     """
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog='camvid.py',
         description='Convert the original CamVid release to the SegNet '
-        'layout (11 classes + void 11), or check a SegNet-layout folder.')
+        f'layout ({len(CLASSES)} classes + void {VOID_ID}), or check a '
+        'SegNet-layout folder.')
     sub = parser.add_subparsers(dest='command', metavar='COMMAND')
     sub.required = True
 
@@ -637,8 +630,9 @@ def build_parser() -> argparse.ArgumentParser:
     chk = sub.add_parser(
         'check',
         help='check a SegNet-layout folder',
-        description='Count images/labels per split, report missing pairs, '
-        'sizes and label ids; exit 1 if anything is wrong.')
+        description='Decode every image and label; report unreadable or '
+        'truncated files, missing pairs, size mismatches, label ids outside '
+        'the classes and non-RGB images; exit 1 if anything is wrong.')
     chk.add_argument('root', metavar='ROOT', help='SegNet-layout folder')
     return parser
 

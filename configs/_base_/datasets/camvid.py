@@ -1,16 +1,17 @@
 # CamVid, 11 classes, SegNet layout (tools/dataset_converters/camvid.py).
 # Training: random resize of the 360x480 frame (ratio 0.5-2.0), random crop,
-# flip, photometric distortion. Val/test: the whole 360x480 frame.
-# CamVidDataset is registered by mmseg_unetpp. The model base chooses the
-# metric.
+# flip, photometric distortion. Val/test: the whole 360x480 frame. The
+# checked loaders refuse a bad sample with an error naming its file.
+# CamVidDataset and the loaders are registered by mmseg_unetpp. The model
+# base chooses the metric.
 custom_imports = dict(imports=['mmseg_unetpp'], allow_failed_imports=False)
 dataset_type = 'CamVidDataset'
 data_root = 'data/camvid'
 img_scale = (480, 360)  # (w, h)
 crop_size = (352, 480)  # (h, w)
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
+    dict(type='LoadCheckedImageFromFile'),
+    dict(type='LoadCheckedAnnotations'),
     dict(
         type='RandomResize',
         scale=img_scale,
@@ -22,14 +23,14 @@ train_pipeline = [
     dict(type='PackSegInputs')
 ]
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadCheckedImageFromFile'),
     dict(type='Resize', scale=img_scale, keep_ratio=True),
-    dict(type='LoadAnnotations'),
+    dict(type='LoadCheckedAnnotations'),
     dict(type='PackSegInputs')
 ]
 img_ratios = [0.5, 0.75, 1.0, 1.25, 1.5]
 tta_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadCheckedImageFromFile'),
     dict(
         type='TestTimeAug',
         transforms=[
@@ -40,7 +41,8 @@ tta_pipeline = [
             [
                 dict(type='RandomFlip', prob=0., direction='horizontal'),
                 dict(type='RandomFlip', prob=1., direction='horizontal')
-            ], [dict(type='LoadAnnotations')], [dict(type='PackSegInputs')]
+            ], [dict(type='LoadCheckedAnnotations')],
+            [dict(type='PackSegInputs')]
         ])
 ]
 train_dataloader = dict(

@@ -5,8 +5,8 @@ _base_ = ['./camvid.py']
 img_scale = (240, 180)  # (w, h)
 crop_size = (176, 240)  # (h, w)
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
+    dict(type='LoadCheckedImageFromFile'),
+    dict(type='LoadCheckedAnnotations'),
     dict(
         type='RandomResize',
         scale=img_scale,
@@ -18,9 +18,9 @@ train_pipeline = [
     dict(type='PackSegInputs')
 ]
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadCheckedImageFromFile'),
     dict(type='Resize', scale=img_scale, keep_ratio=True),
-    dict(type='LoadAnnotations'),
+    dict(type='LoadCheckedAnnotations'),
     dict(type='PackSegInputs')
 ]
 train_dataloader = dict(

@@ -5,8 +5,8 @@ data_root = 'data/camvid_demo'
 img_scale = (120, 90)  # (w, h)
 crop_size = (80, 112)  # (h, w)
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
+    dict(type='LoadCheckedImageFromFile'),
+    dict(type='LoadCheckedAnnotations'),
     dict(
         type='RandomResize',
         scale=img_scale,
@@ -17,8 +17,8 @@ train_pipeline = [
     dict(type='PackSegInputs')
 ]
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
+    dict(type='LoadCheckedImageFromFile'),
+    dict(type='LoadCheckedAnnotations'),
     dict(type='PackSegInputs')
 ]
 train_dataloader = dict(

@@ -9,7 +9,10 @@ data_preprocessor = dict(
     std=[58.395, 57.12, 57.375],
     bgr_to_rgb=True,
     pad_val=0,
-    seg_pad_val=255)
+    seg_pad_val=255,
+    # Test inputs with a side below 2**L = 16 are padded to 16 and the
+    # prediction is cropped back to the image's size.
+    test_cfg=dict(size=(16, 16)))
 model = dict(
     type='DeepSupervisionEncoderDecoder',
     data_preprocessor=data_preprocessor,

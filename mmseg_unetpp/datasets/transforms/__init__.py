@@ -1,0 +1,3 @@
+from .loading import LoadCheckedAnnotations, LoadCheckedImageFromFile
+
+__all__ = ['LoadCheckedAnnotations', 'LoadCheckedImageFromFile']

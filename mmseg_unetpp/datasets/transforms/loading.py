@@ -1,0 +1,188 @@
+"""Loading transforms that refuse a bad sample with an error naming it.
+
+MMCV's ``LoadImageFromFile`` and MMSeg's ``LoadAnnotations`` load what they
+can: a label map of another size than its image is later resized to fit,
+label ids outside the classes reach the loss (an ``IndexError``) or are
+skipped by the metric, and a truncated file ends in an assertion deep in a
+DataLoader worker. The two transforms here take the same arguments and
+produce the same results, and raise :class:`BadSampleError` naming the file
+and the problem instead. Use them in the training, validation and test
+pipelines alike.
+"""
+import re
+from typing import Dict, Iterable, Optional
+
+import numpy as np
+from mmcv.transforms import LoadImageFromFile
+from mmseg.datasets.transforms import LoadAnnotations
+from mmseg.registry import TRANSFORMS
+
+from ...utils.errors import BadSampleError, ConfigError
+
+# What decoding a broken file raises: OSError (truncated, not an image;
+# FileNotFoundError is handled first), SyntaxError and ValueError (broken
+# PNG chunks in Pillow), EOFError, AssertionError (MMCV's "failed to load
+# image" when OpenCV returns None) and AttributeError (``None.squeeze()`` in
+# MMSeg's label loading with the cv2 backend).
+DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, AssertionError,
+                 AttributeError)
+
+
+def format_ids(ids: Iterable[int]) -> str:
+    """``[3, 12, 13, 14, 40]`` -> ``'3, 12..14, 40'``."""
+    ids = sorted(int(i) for i in ids)
+    runs = []
+    for i in ids:
+        if runs and i == runs[-1][1] + 1:
+            runs[-1][1] = i
+        else:
+            runs.append([i, i])
+    return ', '.join(str(a) if a == b else f'{a}..{b}' for a, b in runs)
+
+
+def _detail(error: Exception, path: str) -> str:
+    """``': <decoder message>'``, or nothing when it only repeats the
+    path (MMCV's "failed to load image: PATH")."""
+    text = re.sub(r' ?<_io\.\w+ object at 0x[0-9a-f]+>', '', str(error))
+    return '' if not text or path in text else f': {text}'
+
+
+@TRANSFORMS.register_module()
+class LoadCheckedImageFromFile(LoadImageFromFile):
+    """MMCV's ``LoadImageFromFile`` that names the file it cannot read.
+
+    Grayscale and RGBA images are converted to 3 channels as MMCV does
+    (``color_type='color'``).
+
+    Args:
+        **kwargs: ``LoadImageFromFile`` arguments.
+
+    Raises:
+        BadSampleError: if the image is missing, truncated, not an image or
+            empty.
+    """
+
+    def transform(self, results: dict) -> Optional[dict]:
+        """Load ``results['img_path']``; see ``LoadImageFromFile``.
+
+        Args:
+            results (dict): Needs ``img_path``.
+
+        Returns:
+            dict: With ``img`` (H, W, 3) uint8 BGR, ``img_shape`` and
+            ``ori_shape``; None only with ``ignore_empty=True``.
+        """
+        path = results['img_path']
+        try:
+            results = super().transform(results)
+        except FileNotFoundError:
+            raise BadSampleError(f'{path}: image file not found') from None
+        except DECODE_ERRORS as error:
+            raise BadSampleError(
+                f'{path}: cannot decode the image (truncated, or not an '
+                f'image file){_detail(error, path)}') from None
+        if results is not None and 0 in results['img'].shape[:2]:
+            raise BadSampleError(
+                f'{path}: empty image of shape {results["img"].shape}')
+        return results
+
+
+@TRANSFORMS.register_module()
+class LoadCheckedAnnotations(LoadAnnotations):
+    """MMSeg's ``LoadAnnotations`` that checks the label map it loads.
+
+    After MMSeg's decoding, ``reduce_zero_label`` and the dataset's
+    ``label_map`` (CamVid's void 11 -> 255), the label map must
+
+    - be decodable (not truncated or corrupt),
+    - hold one class id per pixel, shape (H, W),
+    - have its image's size (``ori_shape``, when the image is loaded first,
+      as in every pipeline; checked before any resize),
+    - hold only ids ``0..num_classes-1`` and ``ignore_index``.
+
+    Args:
+        num_classes (int, optional): Number of classes. Default: None, which
+            takes ``results['num_classes']``, written by ``CamVidDataset``
+            from its ``metainfo['classes']`` (so a class subset is honoured).
+        ignore_index (int): The id the loss and the metric ignore.
+            Default: 255.
+        **kwargs: ``LoadAnnotations`` arguments.
+
+    Raises:
+        BadSampleError: naming the label file and the problem.
+    """
+
+    def __init__(self,
+                 num_classes: Optional[int] = None,
+                 ignore_index: int = 255,
+                 **kwargs) -> None:
+        super().__init__(**kwargs)
+        if num_classes is not None and not (isinstance(num_classes, int)
+                                            and num_classes > 0):
+            raise ValueError(
+                f'num_classes must be a positive int, got {num_classes!r}')
+        self.num_classes = num_classes
+        self.ignore_index = ignore_index
+
+    def _load_seg_map(self, results: dict) -> None:
+        """Load, map and check ``results['seg_map_path']``.
+
+        Args:
+            results (dict): Needs ``seg_map_path``, ``reduce_zero_label``,
+                ``seg_fields``; uses ``label_map``, ``ori_shape`` and
+                ``num_classes`` when present.
+        """
+        path = results['seg_map_path']
+        try:
+            super()._load_seg_map(results)
+        except FileNotFoundError:
+            raise BadSampleError(f'{path}: label file not found') from None
+        except DECODE_ERRORS as error:
+            raise BadSampleError(
+                f'{path}: cannot decode the label map (truncated, or not an '
+                f'image file){_detail(error, path)}') from None
+        seg = results['gt_seg_map']
+        if seg.ndim != 2:
+            raise BadSampleError(
+                f'{path}: label map of shape {seg.shape}; expected one class '
+                'id per pixel, a single-channel image of shape (H, W)')
+        image_shape = results.get('ori_shape')
+        if image_shape is not None and tuple(seg.shape) != tuple(
+                image_shape[:2]):
+            image = results.get('img_path', 'its image')
+            raise BadSampleError(
+                f'{path}: label map is {seg.shape[0]}x{seg.shape[1]} but '
+                f'{image} is {image_shape[0]}x{image_shape[1]} (HxW); a label '
+                'map must have the size of its image')
+        self._check_ids(seg, path, results)
+
+    def _check_ids(self, seg: np.ndarray, path: str, results: dict) -> None:
+        num_classes = self.num_classes or results.get('num_classes')
+        if num_classes is None:
+            raise ConfigError(
+                'LoadCheckedAnnotations needs the number of classes: set '
+                'num_classes in the pipeline, or use a dataset that records '
+                'it in its samples (CamVidDataset)')
+        ids = np.flatnonzero(np.bincount(seg.ravel(), minlength=256))
+        bad = ids[(ids >= num_classes) & (ids != self.ignore_index)]
+        if bad.size:
+            shift = 1 if results.get('reduce_zero_label') else 0
+            raise BadSampleError(
+                f'{path}: label ids {format_ids(bad + shift)} are not '
+                f'classes; expected {self._allowed(num_classes, results)}')
+
+    def _allowed(self, num_classes: int, results: dict) -> str:
+        """What the file may hold, in its own ids: ``'ids 0..10 (11
+        classes), or 11, 255 (ignored)'``."""
+        if results.get('reduce_zero_label'):
+            return (f'ids 1..{num_classes} ({num_classes} classes, '
+                    'reduce_zero_label), or 0, 255 (ignored)')
+        label_map: Dict[int, int] = results.get('label_map') or {}
+        ignored = {k for k, v in label_map.items() if v == self.ignore_index}
+        ignored.add(self.ignore_index)
+        return (f'ids 0..{num_classes - 1} ({num_classes} classes), or '
+                f'{format_ids(ignored)} (ignored)')
+
+    def __repr__(self) -> str:
+        return (f'{super().__repr__()[:-1]}, num_classes={self.num_classes}, '
+                f'ignore_index={self.ignore_index})')

@@ -1,0 +1,153 @@
+"""The checked loaders, in the training, validation, test and TTA pipelines
+of every shipped config: a bad sample raises BadSampleError naming the file
+and the problem; grayscale and RGBA images load as 3-channel images."""
+from pathlib import Path
+
+import numpy as np
+import pytest
+from broken_data import grayscale, half_size, raw_camvid_ids, rgba, truncate
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+from mmseg.registry import DATASETS, TRANSFORMS
+
+import mmseg_unetpp  # noqa: F401
+from mmseg_unetpp.datasets import (LoadCheckedAnnotations,
+                                   LoadCheckedImageFromFile,
+                                   make_camvid_demo)
+from mmseg_unetpp.utils.errors import BadSampleError, ConfigError
+
+CONFIG_DIR = Path(__file__).resolve().parents[3] / 'configs'
+CONFIGS = sorted(
+    p for p in CONFIG_DIR.rglob('*.py') if '_base_' not in p.parts)
+LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
+
+
+@pytest.fixture(scope='module')
+def broken_root(tmp_path_factory):
+    """Train frames 0..6: good, truncated image, ids 12..31, half-size
+    label, grayscale image, RGBA image, truncated label."""
+    root = Path(
+        make_camvid_demo(
+            str(tmp_path_factory.mktemp('broken')),
+            num_train=7,
+            num_val=1,
+            size=(60, 80)))
+    img, ann = root / 'train', root / 'trainannot'
+    truncate(img / 'demo_train_0001.png')
+    raw_camvid_ids(ann / 'demo_train_0002.png')
+    half_size(ann / 'demo_train_0003.png')
+    grayscale(img / 'demo_train_0004.png')
+    rgba(img / 'demo_train_0005.png')
+    truncate(ann / 'demo_train_0006.png')
+    return root
+
+
+def pipelines(path: Path):
+    """(name, pipeline) of a config's dataloaders, and its TTA pipeline."""
+    cfg = Config.fromfile(str(path))
+    found = [(loader, cfg[loader].dataset.pipeline) for loader in LOADERS]
+    if cfg.get('tta_pipeline'):
+        found.append(('tta_pipeline', cfg.tta_pipeline))
+    return found
+
+
+def loader_types(pipeline) -> list:
+    """Every transform type in a pipeline, inside TestTimeAug too."""
+    types = []
+    for t in pipeline:
+        types.append(t['type'])
+        for group in t.get('transforms', []):
+            types.extend(loader_types(group))
+    return types
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=lambda p: p.stem)
+def test_every_pipeline_loads_with_the_checked_loaders(path):
+    for name, pipeline in pipelines(path):
+        types = loader_types(pipeline)
+        assert 'LoadCheckedImageFromFile' in types, name
+        assert 'LoadCheckedAnnotations' in types, name
+        assert 'LoadImageFromFile' not in types, name
+        assert 'LoadAnnotations' not in types, name
+
+
+PROBLEMS = {
+    1: 'train/demo_train_0001.png: cannot decode the image (truncated, or '
+    'not an image file)',
+    2: 'trainannot/demo_train_0002.png: label ids 12..31 are not classes; '
+    'expected ids 0..10 (11 classes), or 11, 255 (ignored)',
+    3: 'trainannot/demo_train_0003.png: label map is 30x40 but ',
+    6: 'trainannot/demo_train_0006.png: cannot decode the label map',
+}
+
+
+def distinct_pipelines():
+    """Each different pipeline of the shipped configs once, named by the
+    first config and loader that uses it."""
+    found = {}
+    for path in CONFIGS:
+        for name, pipeline in pipelines(path):
+            found.setdefault(repr(pipeline), (f'{path.stem}.{name}', pipeline))
+    return list(found.values())
+
+
+@pytest.mark.parametrize(
+    'name, pipeline', distinct_pipelines(), ids=lambda x: x
+    if isinstance(x, str) else '')
+def test_bad_samples_fail_clearly_in_every_pipeline(name, pipeline,
+                                                     broken_root):
+    init_default_scope('mmseg')
+    dataset = DATASETS.build(
+        dict(
+            type='CamVidDataset',
+            data_root=str(broken_root),
+            ann_file='train.txt',
+            data_prefix=dict(img_path='train', seg_map_path='trainannot'),
+            pipeline=pipeline))
+    for index, problem in PROBLEMS.items():
+        with pytest.raises(BadSampleError) as error:
+            dataset[index]
+        assert str(error.value).startswith(
+            f'{broken_root}/{problem}'), (name, str(error.value))
+    for index in (0, 4, 5):  # good, grayscale, RGBA
+        sample = dataset[index]
+        inputs = sample['inputs']
+        inputs = inputs[0] if isinstance(inputs, list) else inputs
+        assert inputs.shape[0] == 3, name
+
+
+def test_image_loader_names_a_missing_file(tmp_path):
+    with pytest.raises(BadSampleError, match='nope.png: image file not found'):
+        LoadCheckedImageFromFile()(dict(img_path=str(tmp_path / 'nope.png')))
+
+
+def test_label_loader_needs_num_classes(tmp_path):
+    root = make_camvid_demo(str(tmp_path), 1, 1, size=(45, 60))
+    results = dict(
+        img_path=f'{root}/train/demo_train_0000.png',
+        seg_map_path=f'{root}/trainannot/demo_train_0000.png',
+        reduce_zero_label=False,
+        seg_fields=[])
+    with pytest.raises(ConfigError, match='needs the number of classes'):
+        LoadCheckedAnnotations()(dict(results))
+    loaded = LoadCheckedAnnotations(num_classes=12)(dict(results))
+    assert loaded['gt_seg_map'].shape == (45, 60)
+    with pytest.raises(BadSampleError, match=r'label ids 4\.\..* are not'):
+        LoadCheckedAnnotations(num_classes=4)(dict(results))
+    with pytest.raises(ValueError, match='num_classes must be a positive'):
+        TRANSFORMS.build(dict(type='LoadCheckedAnnotations', num_classes=0))
+
+
+def test_reduce_zero_label_ids_are_reported_as_stored(tmp_path):
+    label = np.zeros((4, 4), np.uint8)
+    label[0, 0] = 9
+    from PIL import Image
+    Image.fromarray(label).save(tmp_path / 'a.png')
+    results = dict(
+        seg_map_path=str(tmp_path / 'a.png'),
+        reduce_zero_label=True,
+        seg_fields=[])
+    with pytest.raises(BadSampleError) as error:
+        LoadCheckedAnnotations(num_classes=5)(results)
+    assert 'label ids 9 are not classes; expected ids 1..5 (5 classes, ' \
+        'reduce_zero_label), or 0, 255 (ignored)' in str(error.value)

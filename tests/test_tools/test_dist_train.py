@@ -1,0 +1,43 @@
+"""DDP on CPU (gloo, 2 processes): the val score logged during training is
+the score ``tools/test.py`` gives for the checkpoint saved at that
+iteration, although each process updates its own BN statistics."""
+import os
+import random
+import re
+import subprocess
+import sys
+
+from tiny_project import REPO, make_data, write_config
+
+METRICS = ('aAcc', 'mIoU', 'mAcc')
+
+
+def logged_val_metrics(work) -> dict:
+    log = '\n'.join(p.read_text() for p in work.rglob('*.log'))
+    line = [x for x in log.splitlines() if 'Iter(val)' in x][-1]
+    return {k: float(re.search(rf'{k}: ([\d.]+)', line).group(1))
+            for k in METRICS}
+
+
+def test_val_score_logged_under_ddp_is_the_checkpoints(tmp_path, tool):
+    data = make_data(tmp_path / 'data')
+    config = write_config(tmp_path / 'cfg.py', data, width=8)
+    work = tmp_path / 'work'
+    proc = subprocess.run(
+        ['bash', REPO / 'tools' / 'dist_train.sh', config, '2', '--work-dir',
+         work, '--cfg-options', 'train_dataloader.batch_size=1',
+         'train_cfg.max_iters=8', 'train_cfg.val_interval=8',
+         'default_hooks.checkpoint.interval=8',
+         'optim_wrapper.optimizer.lr=0.01'],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600,
+        env=dict(os.environ, OMP_NUM_THREADS='1', PYTHON=sys.executable,
+                 PORT=str(random.randint(20000, 40000))))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    logged = logged_val_metrics(work)
+
+    result = tool('test', config, work / 'iter_8.pth', '--work-dir',
+                  tmp_path / 'test')
+    assert result.code == 0, result.err
+    tested = {k: float(v) for k, v in re.findall(
+        r"'(\w+)': np\.float32\(([\d.]+)\)", result.out)}
+    assert {k: tested[k] for k in METRICS} == logged

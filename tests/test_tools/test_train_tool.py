@@ -1,0 +1,212 @@
+"""``tools/train.py`` never gives a silently wrong result: bad data is found
+before training, a diverged run stops, checkpoints load strictly and only
+when intact. Tiny model, generated data, a few iterations each."""
+from pathlib import Path
+
+import pytest
+import torch
+from broken_data import half_size, raw_camvid_ids, truncate
+from tiny_project import make_data, run_in_process, write_config
+
+from mmseg_unetpp.utils.checkpoint import load_from_local_weights_only
+
+
+@pytest.fixture(scope='module')
+def project(tmp_path_factory):
+    """Data, width-4 and width-16 configs, and a width-16 run of 4
+    iterations (checkpoints at 2 and 4)."""
+    root = tmp_path_factory.mktemp('train_tool')
+    data = make_data(root / 'data')
+    w16 = write_config(root / 'w16.py', data, width=16)
+    work = root / 'work_w16'
+    assert run_in_process('train', w16, '--work-dir', work) == 0
+    return dict(
+        root=root,
+        data=data,
+        w4=write_config(root / 'w4.py', data, width=4),
+        w16=w16,
+        w32=write_config(root / 'w32.py', data, width=32),
+        work=work)
+
+
+def weights(path: Path) -> dict:
+    return load_from_local_weights_only(str(path))['state_dict']
+
+
+def test_data_check_before_training_names_every_bad_file(tmp_path, tool):
+    data = Path(make_data(tmp_path / 'data'))
+    truncate(data / 'train' / 'demo_train_0001.png')
+    raw_camvid_ids(data / 'trainannot' / 'demo_train_0002.png')
+    half_size(data / 'valannot' / 'demo_val_0000.png')
+    config = write_config(tmp_path / 'cfg.py', str(data))
+    work = tmp_path / 'work'
+
+    result = tool('train', config, '--work-dir', work)
+
+    assert result.code == 1
+    assert result.error.startswith('error: data check: 3 problem(s) in 6 '
+                                   'train and 3 val samples; first: ')
+    assert 'demo_train_0001.png: cannot decode the image' in result.error
+    log = '\n'.join(p.read_text() for p in work.rglob('*.log'))
+    assert 'demo_train_0002.png: label ids 12..31 are not classes' in log
+    assert 'demo_val_0000.png: label map is 20x28 but' in log
+    assert 'Iter(train)' not in log and not list(work.glob('*.pth'))
+
+
+def test_without_data_check_a_bad_sample_fails_when_drawn(tmp_path, tool):
+    data = Path(make_data(tmp_path / 'data'))
+    raw_camvid_ids(data / 'trainannot' / 'demo_train_0003.png')
+    config = write_config(tmp_path / 'cfg.py', str(data))
+
+    result = tool('train', config, '--work-dir', tmp_path / 'work',
+                  '--no-data-check')
+
+    assert result.code == 1
+    assert 'data check' not in result.out + result.err
+    assert result.error == (
+        f'error: {data}/trainannot/demo_train_0003.png: label ids 12..31 are '
+        'not classes; expected ids 0..10 (11 classes), or 11, 255 (ignored)')
+
+
+def test_diverged_training_stops_at_first_non_finite_loss(project, tool):
+    work = project['root'] / 'work_lr1e6'
+    result = tool('train', project['w4'], '--work-dir', work,
+                  '--cfg-options', 'optim_wrapper.optimizer.lr=1e6',
+                  'train_cfg.max_iters=20', 'train_cfg.val_interval=20',
+                  'default_hooks.checkpoint.interval=20')
+
+    assert result.code == 1
+    assert result.error.startswith('error: iteration ')
+    assert 'non-finite loss (decode.l1.loss_ce=' in result.error
+    assert 1 < int(result.error.split()[2].rstrip(':')) < 20
+    assert not list(work.glob('*.pth'))
+
+
+@pytest.mark.parametrize('checkpoint_interval', [1, 100])
+def test_non_finite_weights_are_never_saved_not_even_as_best(
+        project, tool, checkpoint_interval):
+    """Validation and a best checkpoint every iteration; periodic
+    checkpoints every iteration, or never."""
+    work = project['root'] / f'work_best_{checkpoint_interval}'
+    result = tool('train', project['w4'], '--work-dir', work,
+                  '--cfg-options', 'optim_wrapper.optimizer.lr=1e6',
+                  'train_cfg.max_iters=20', 'train_cfg.val_interval=1',
+                  f'default_hooks.checkpoint.interval={checkpoint_interval}')
+
+    assert result.code == 1
+    assert ('weights are not finite' in result.error
+            or 'non-finite loss' in result.error)
+    saved = list(work.glob('*.pth'))
+    assert any(p.name.startswith('best_mIoU') for p in saved)
+    for path in saved:
+        assert all(
+            torch.isfinite(t).all() for t in weights(path).values()
+            if t.is_floating_point()), path
+
+
+def test_resume_and_load_from_are_strict(project, tool):
+    w16_ckpt = project['work'] / 'iter_4.pth'
+    result = tool('train', project['w32'], '--work-dir',
+                  project['root'] / 'work_w32', '--resume', w16_ckpt)
+    assert result.code == 1
+    assert result.error.startswith(f'error: {w16_ckpt} does not fit the '
+                                   'model of this config: ')
+    assert ('backbone.nodes.x_0_0.convs.0.conv.weight: (16, 3, 3, 3) in the '
+            'checkpoint, (32, 3, 3, 3) in the model') in result.error
+    assert 'size mismatch' not in result.out + result.err  # MMEngine's list
+
+    result = tool('train', project['w32'], '--work-dir',
+                  project['root'] / 'work_w32', '--cfg-options',
+                  f'load_from={w16_ckpt}')
+    assert result.code == 1 and 'does not fit the model' in result.error
+
+
+def test_fine_tuning_through_load_from_non_strict(project, tool, tmp_path):
+    # Another model: the same network with 5 classes.
+    checkpoint = load_from_local_weights_only(
+        str(project['work'] / 'iter_4.pth'))
+    heads = [k for k in checkpoint['state_dict'] if 'conv_seg' in k]
+    for key in heads:
+        checkpoint['state_dict'][key] = checkpoint['state_dict'][key][:5]
+    other = tmp_path / 'five_classes.pth'
+    torch.save(checkpoint, other)
+    config = tmp_path / 'finetune.py'
+    config.write_text(
+        f"_base_ = [{str(project['w16'])!r}]\n"
+        f"load_from = {str(other)!r}\n"
+        "custom_hooks = [dict(type='CheckpointMatchHook', strict=False)]\n")
+    work = tmp_path / 'work'
+
+    result = tool('train', config, '--work-dir', work, '--cfg-options',
+                  'train_cfg.max_iters=2')
+
+    assert result.code == 0, result.err
+    n = len(weights(project['work'] / 'iter_4.pth'))
+    assert (f'non-strict load of {other}: {n - len(heads)} of {n} tensors '
+            f'fit and are loaded; not loaded: {len(heads)} tensor(s) of '
+            'another shape') in result.out
+    tuned = weights(work / 'iter_2.pth')
+    assert tuned['decode_head.branches.0.conv_seg.weight'].shape[0] == 11
+
+
+def test_resume_refuses_a_truncated_checkpoint_naming_an_intact_one(
+        project, tool, tmp_path):
+    work = tmp_path / 'work'
+    work.mkdir()
+    for name in ('iter_2.pth', 'iter_4.pth'):
+        (work / name).write_bytes((project['work'] / name).read_bytes())
+    truncate(work / 'iter_4.pth')
+    (work / 'last_checkpoint').write_text(str(work / 'iter_4.pth'))
+
+    result = tool('train', project['w16'], '--work-dir', work, '--resume',
+                  work / 'iter_4.pth')
+    assert result.code == 1
+    assert result.error == (
+        f'error: {work / "iter_4.pth"}: truncated or corrupt (no zip '
+        f'directory at its end); the latest intact checkpoint in {work} is '
+        f'{work / "iter_2.pth"}: resume with --resume {work / "iter_2.pth"}')
+
+    # --resume without a file falls back to it, with a warning.
+    result = tool('train', project['w16'], '--work-dir', work, '--resume')
+    assert result.code == 0, result.err
+    assert (f'{work / "iter_4.pth"}, named in {work / "last_checkpoint"}, '
+            'is truncated or corrupt') in result.out
+    assert f'resuming from {work / "iter_2.pth"}' in result.out
+    assert 'Advance dataloader 2 steps' in result.out
+    assert checkpoint_intact(work / 'iter_4.pth')
+
+
+def checkpoint_intact(path: Path) -> bool:
+    from mmseg_unetpp.utils.checkpoint import checkpoint_problem
+    return checkpoint_problem(str(path)) is None
+
+
+@pytest.mark.parametrize('args, message', [
+    (['--cfg-options', 'model.backbone.num_stages=9'],
+     'num_stages must be in 2..7, got 9'),
+    (['--cfg-options', 'model.backbone.type=NoSuchNet'],
+     'NoSuchNet is not in the mmseg::model registry'),
+    (['--cfg-options', 'train_dataloader.dataset.data_root=/no/camvid'],
+     'CamVid data_root not found: /no/camvid'),
+    (['--launcher', 'nope'], "argument --launcher: invalid choice: 'nope'"),
+    (['--cfg-options', 'lr'], 'argument --cfg-options: expected KEY=VALUE, '
+     "got 'lr'"),
+    (['--resume', 'no_such.pth'], 'checkpoint to resume from not found: '
+     'no_such.pth'),
+])
+def test_user_errors_are_one_line(project, tool, args, message):
+    result = tool('train', project['w4'], '--work-dir',
+                  project['root'] / 'work_errors', *args)
+    assert result.code in (1, 2)
+    assert 'Traceback' not in result.err
+    assert message in result.error
+    assert [line for line in result.err.splitlines()
+            if 'error:' in line] == [result.error]
+
+
+def test_config_syntax_error_names_the_file(tmp_path, tool):
+    config = tmp_path / 'broken.py'
+    config.write_text('model = dict(\n')
+    result = tool('train', config)
+    assert result.code == 1 and 'Traceback' not in result.err
+    assert result.error.startswith(f'error: config {config}: ')
