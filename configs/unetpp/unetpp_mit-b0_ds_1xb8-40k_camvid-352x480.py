@@ -4,6 +4,9 @@ _base_ = ['./unetpp-l4-w32_ds_1xb8-40k_camvid-352x480.py']
 norm_cfg = dict(type='SyncBN', requires_grad=True)  # BN when not distributed
 checkpoint = 'https://download.openmmlab.com/mmsegmentation/v0.5/pretrain/segformer/mit_b0_20220624-7e0fe6dd.pth'  # noqa
 model = dict(
+    # MiT's spatial-reduction attention (kernel 8 at stride 4) needs sides
+    # of at least 32: smaller test images are padded to 32 and cropped back.
+    data_preprocessor=dict(test_cfg=dict(size=(32, 32))),
     backbone=dict(
         _delete_=True,
         type='MixVisionTransformer',

@@ -18,8 +18,9 @@ Models:
 - ``unetpp``: this package's UNet++ (L4, width ``--width``, deep
   supervision) as configured by default; ``unetpp-lean`` with
   ``memory_efficient=True``; ``unetpp-cp`` with ``with_cp=True``;
-- ``reference``: UNet++ written straight from the paper's equations
-  (concatenate, then conv; bilinear up-sampling), :class:`ReferenceUNetPlusPlus`;
+- ``reference``: :class:`ReferenceUNetPlusPlus`, UNet++ written straight
+  from the paper's equations (concatenate, then conv; bilinear
+  up-sampling);
 - ``monai``: MONAI's ``BasicUNetPlusPlus`` at the same widths, BN, ReLU,
   bilinear up-sampling and deep supervision (it halves the up-sampled
   channels with a 1x1 conv first, so it is a little smaller). MONAI is a
