@@ -84,7 +84,7 @@ def plot_levels(rows: Sequence[LevelRow],
     of the best is shaded. Without mIoUs the y-axis is parameters.
     """
     scored = all(row.miou is not None for row in rows)
-    fig = Figure(figsize=(11, 4.6), dpi=110, layout='constrained')
+    fig = Figure(figsize=(11, 5), dpi=110, layout='constrained')
     axes = fig.subplots(1, 2, sharey=True)
     levels = [row for row in rows if row.level is not None]
     levels.sort(key=lambda row: row.level)
@@ -126,7 +126,9 @@ def plot_levels(rows: Sequence[LevelRow],
     if not scored:
         title += ' (no checkpoint: parameters instead of mIoU)'
     fig.suptitle(title, fontsize=11)
-    axes[0].legend(loc='lower right', fontsize=9)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc='outside lower center', ncols=4,
+               fontsize=10, markerscale=0.7)
     fig.savefig(path)
 
 
