@@ -5,15 +5,16 @@ costs and, with a checkpoint, what it scores; which level to pick.
 [--iters N] [--device cpu|cuda] [--out DIR] [--tolerance T]
 [--cfg-options ...]``
 
-For every level k (the sub-network X(0, k), pruned in fast mode) and for
-accurate mode: parameters, GFLOPs of one forward at ``--size``, latency per
-image on ``--device`` (median of ``--iters``) and the size of the
-checkpoint that ``tools/prune.py`` writes for it (every level for
-accurate mode). With a checkpoint, one test pass over the config's test set
-adds each level's mIoU (``PerLevelIoUMetric``; the pass runs where MMEngine
-puts it) and the smallest level within ``--tolerance`` mIoU points of the
-best is recommended. Prints a Markdown table and the pick last; ``--out``
-also writes ``levels.json`` and ``levels.png``.
+For every level k and for accurate mode, of the model a deployment runs
+(for level k the pruned sub-network that ``tools/prune.py`` writes, for
+accurate mode the whole model): parameters, GFLOPs of one forward at
+``--size``, latency per image on ``--device`` (median of ``--iters``) and
+the size of its weights-only checkpoint. With a checkpoint, one test pass
+over the config's test set adds each level's mIoU (``PerLevelIoUMetric``;
+the pass runs where MMEngine puts it) and the smallest level within
+``--tolerance`` mIoU points of the best is recommended. Prints a Markdown
+table and the pick last; ``--out`` also writes ``levels.json`` and
+``levels.png``.
 """
 import argparse
 import copy
@@ -22,14 +23,13 @@ import os
 import os.path as osp
 import statistics
 import time
-from typing import Dict, Optional
+from typing import Dict, Optional, Tuple
 
 import torch
 from mmengine.analysis import FlopAnalyzer
 from mmengine.config import DictAction
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
-from mmseg.registry import MODELS
 
 import mmseg_unetpp  # noqa: F401
 from mmseg_unetpp.apis import (PruningError, build_segmentor,
@@ -45,7 +45,7 @@ from mmseg_unetpp.utils.launch import load_config, require_file, set_work_dir
 class _Logits(torch.nn.Module):
     """Backbone + head forward of a segmentor, for FLOP counting."""
 
-    def __init__(self, segmentor: DeepSupervisionEncoderDecoder):
+    def __init__(self, segmentor: torch.nn.Module):
         super().__init__()
         self.segmentor = segmentor
 
@@ -54,7 +54,7 @@ class _Logits(torch.nn.Module):
             self.segmentor.extract_feat(x))
 
 
-def costs(model: DeepSupervisionEncoderDecoder, x: torch.Tensor,
+def costs(model: torch.nn.Module, x: torch.Tensor,
           iters: int) -> Dict[str, float]:
     """GFLOPs and median latency (ms) of one prediction of ``x``."""
     model.eval()
@@ -79,13 +79,20 @@ def costs(model: DeepSupervisionEncoderDecoder, x: torch.Tensor,
                 ms=1000 * statistics.median(times))
 
 
-def export_bytes(model_cfg, state_dict: dict, meta: dict,
-                 level: Optional[int]) -> int:
-    """Bytes of the weights-only checkpoint of ``level`` (None: all)."""
+def prediction(model_cfg, state_dict: dict, meta: dict,
+               level: Optional[int]) -> Tuple[torch.nn.Module, int]:
+    """The model a deployment of ``level`` runs (None: accurate mode, the
+    whole model; else the pruned sub-network that ``tools/prune.py``
+    writes) and the bytes of its weights-only checkpoint."""
     if level is None:
-        return checkpoint_bytes(weights_checkpoint(state_dict, meta))
+        model = build_segmentor(model_cfg)
+        model.load_state_dict(state_dict, strict=True)
+        set_fast_mode(model, None)
+        return model, checkpoint_bytes(weights_checkpoint(state_dict, meta))
     pruned = prune(model_cfg, state_dict, level)
-    return checkpoint_bytes(
+    model = build_segmentor(pruned.model_cfg)
+    model.load_state_dict(pruned.state_dict, strict=True)
+    return model, checkpoint_bytes(
         weights_checkpoint(pruned.state_dict, meta, level))
 
 
@@ -119,43 +126,35 @@ def main() -> None:
     cfg = load_config(args.config, args.cfg_options)
     init_default_scope(cfg.get('default_scope', 'mmseg'))
     model_cfg = copy.deepcopy(cfg.model)
+    full = build_segmentor(model_cfg)
+    if not isinstance(full, DeepSupervisionEncoderDecoder):
+        raise SystemExit('error: the report needs a '
+                         'DeepSupervisionEncoderDecoder model, got '
+                         f'{type(full).__name__}')
     metrics: Dict[str, float] = {}
     if args.checkpoint:
         require_file(args.checkpoint, 'checkpoint')
         try:
             state_dict, meta = read_checkpoint(args.checkpoint)
-            check_state_dict(build_segmentor(model_cfg), state_dict,
-                             args.checkpoint)
+            check_state_dict(full, state_dict, args.checkpoint)
         except PruningError as error:
             raise SystemExit(f'error: {error}') from None
         set_work_dir(cfg, args.work_dir, args.config)
         cfg.load_from = args.checkpoint
-        runner = Runner.from_cfg(cfg)
-        metrics = runner.test()
-        model = runner.model
+        metrics = Runner.from_cfg(cfg).test()
     else:
-        model = MODELS.build(cfg.model)
-        state_dict, meta = model.state_dict(), {}
-    if not isinstance(model, DeepSupervisionEncoderDecoder):
-        raise SystemExit('error: the report needs a '
-                         'DeepSupervisionEncoderDecoder model')
-    model = model.to(args.device)
+        state_dict, meta = full.state_dict(), {}
     x = torch.randn(1, 3, *args.size, device=args.device)
-    sizes = model.level_sizes
     rows = []
-    for level in model.decode_head.levels + [None]:
-        set_fast_mode(model, level)
-        c = costs(model, x, args.iters)
-        if level is None:
-            params = sum(p.numel() for p in model.parameters())
-            name, key = 'accurate', 'mIoU'
-        else:
-            params = sizes[level]
-            name, key = f'l{level}', f'l{level}.mIoU'
-        miou = metrics.get(key)
+    for level in full.decode_head.levels + [None]:
+        deployed, size = prediction(model_cfg, state_dict, meta, level)
+        deployed = deployed.to(args.device)
+        c = costs(deployed, x, args.iters)
+        params = sum(p.numel() for p in deployed.parameters())
+        name = 'accurate' if level is None else f'l{level}'
+        miou = metrics.get('mIoU' if level is None else f'l{level}.mIoU')
         rows.append(
-            LevelRow(name, level, params, c['gflops'], c['ms'],
-                     export_bytes(model_cfg, state_dict, meta, level),
+            LevelRow(name, level, params, c['gflops'], c['ms'], size,
                      None if miou is None else float(miou)))
     pick = recommend(rows, args.tolerance)
     threads = (f'{torch.get_num_threads()} CPU threads'
