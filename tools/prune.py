@@ -5,10 +5,10 @@
 DIR gets ``<config name>_pruned-l{K}.py`` and ``.pth``: the nodes with
 i + j <= K (for ``UNetPlusPlus`` the encoder rows below K go too), the
 head's branch K, fast mode at level K; the encoder of a
-``UNetPlusPlusNeck`` is cut after stage K where that gives the same
-prediction. The checkpoint holds the weights and the source's
-``dataset_meta`` only. Test the pair with ``tools/test.py``, or load it with
-``mmseg.apis.init_model``.
+``UNetPlusPlusNeck`` is cut after the stage of row K where that gives the
+same prediction. The checkpoint holds the weights and the source's
+``dataset_meta``, ``iter`` and ``epoch`` only. Test the pair with
+``tools/test.py``, or load it with ``mmseg.apis.init_model``.
 """
 import argparse
 import os

@@ -14,8 +14,8 @@ deployed model carries no weight it does not use:
   ``k + 1`` encoder rows, which makes it exactly the nested nodes with
   ``i + j <= k``. The encoder returns those rows (``out_indices``); an
   encoder whose stage i depends only on its stages <= i (MMSeg's ResNet
-  family and MiT, ``EfficientNetLite``) is also cut after stage k.
-  Otherwise the whole encoder is kept.
+  family and MiT, ``EfficientNetLite``) is also cut after the stage of
+  row k. Otherwise the whole encoder is kept.
 - ``DeepSupervisionHead``: branch k alone (``decode_head.branches.0``), in
   fast mode at level k.
 
@@ -42,14 +42,14 @@ from ..models.decode_heads import DeepSupervisionHead
 from ..models.necks import UNetPlusPlusNeck
 
 # How the encoder of a pruned model was made (``PrunedModel.encoder``):
-# the UNet++ grid's rows 0..k, an encoder cut after stage k, or the whole
-# encoder.
+# the UNet++ grid's rows 0..k, an encoder cut to its first k + 1 stages
+# (rows 0..k), or the whole encoder.
 ENCODER_ROWS = 'rows'
 ENCODER_CUT = 'cut'
 ENCODER_WHOLE = 'whole'
 ENCODER_DESCRIPTIONS = {
     ENCODER_ROWS: "the UNet++ grid's rows 0..{k}",
-    ENCODER_CUT: 'the encoder cut after stage {k}',
+    ENCODER_CUT: 'the encoder cut to its first {stages} stages',
     ENCODER_WHOLE: 'the whole encoder',
 }
 BRANCH_PREFIX = 'decode_head.branches.'
@@ -88,8 +88,9 @@ def describe_levels(levels: Sequence[int]) -> str:
 
 
 def describe_encoder(encoder: str, level: int) -> str:
-    """``"the encoder cut after stage 2"`` for ``ENCODER_CUT`` at level 2."""
-    return ENCODER_DESCRIPTIONS[encoder].format(k=level)
+    """``"the encoder cut to its first 3 stages"`` for ``ENCODER_CUT`` at
+    level 2."""
+    return ENCODER_DESCRIPTIONS[encoder].format(k=level, stages=level + 1)
 
 
 def read_checkpoint(path: str) -> Tuple[Dict[str, torch.Tensor], dict]:
