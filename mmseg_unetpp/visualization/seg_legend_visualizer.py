@@ -103,8 +103,11 @@ def draw_legend(labels: np.ndarray, classes: Sequence[str],
     counts = np.bincount(labels[(labels >= 0) & (labels < len(classes))],
                          minlength=len(classes))
     shares = counts / max(labels.size, 1)
-    texts = [f'{name} {100 * share:.0f}%' if count else str(name)
-             for name, count, share in zip(classes, counts, shares)]
+    texts = [
+        str(name) if not count else
+        f'{name} {100 * share:.0f}%' if share >= 0.005 else f'{name} <1%'
+        for name, count, share in zip(classes, counts, shares)
+    ]
     text_width = max(
         cv2.getTextSize(text, FONT, FONT_SCALE, 1)[0][0] for text in texts)
     cell = PAD + SWATCH + PAD + text_width + 2 * PAD
