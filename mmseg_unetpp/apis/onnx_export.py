@@ -19,7 +19,7 @@ onnx and onnxruntime come with the ``deploy`` extra
 import importlib
 import warnings
 from types import ModuleType
-from typing import List, Optional, Sequence, Tuple
+from typing import Any, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -119,7 +119,7 @@ def export_onnx(segmentor: nn.Module,
             dynamo=False)
 
 
-def onnx_session(path: str, threads: Optional[int] = None):
+def onnx_session(path: str, threads: Optional[int] = None) -> Any:
     """An onnxruntime CPU session of ``path`` (``threads``: intra-op threads,
     None for onnxruntime's default)."""
     ort = import_deploy('onnxruntime')
@@ -131,7 +131,7 @@ def onnx_session(path: str, threads: Optional[int] = None):
         path, options, providers=['CPUExecutionProvider'])
 
 
-def onnx_logits(session, images: np.ndarray) -> np.ndarray:
+def onnx_logits(session: Any, images: np.ndarray) -> np.ndarray:
     """``seg_logits`` of ``images`` ((N, 3, H, W) as loaded) from an
     onnxruntime session."""
     return session.run([OUTPUT_NAME],
@@ -158,7 +158,7 @@ def torch_logits(segmentor: nn.Module, images: torch.Tensor) -> torch.Tensor:
         return segmentor.encode_decode(inputs, metas)
 
 
-def onnx_parity(segmentor: nn.Module, session,
+def onnx_parity(segmentor: nn.Module, session: Any,
                 shapes: Sequence[Tuple[int, int, int]],
                 seed: int = 0) -> List[float]:
     """Largest difference between onnxruntime's and PyTorch's softmax, for

@@ -20,6 +20,7 @@ from typing import Callable, List, Optional
 
 import numpy as np
 import torch
+from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 import mmseg_unetpp  # noqa: F401
@@ -42,7 +43,8 @@ def median_ms(run: Callable[[], object], iters: int) -> float:
     return 1000 * statistics.median(times)
 
 
-def prediction_model(cfg, state_dict: dict, level: Optional[int]):
+def prediction_model(cfg: Config, state_dict: dict,
+                     level: Optional[int]) -> torch.nn.Module:
     """Accurate mode (``level`` None) or the pruned level, weights loaded."""
     if level is None:
         model = build_segmentor(cfg.model)

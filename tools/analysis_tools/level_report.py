@@ -27,7 +27,7 @@ from typing import Dict, Optional, Tuple
 
 import torch
 from mmengine.analysis import FlopAnalyzer
-from mmengine.config import DictAction
+from mmengine.config import ConfigDict, DictAction
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 
@@ -79,7 +79,7 @@ def costs(model: torch.nn.Module, x: torch.Tensor,
                 ms=1000 * statistics.median(times))
 
 
-def prediction(model_cfg, state_dict: dict, meta: dict,
+def prediction(model_cfg: ConfigDict, state_dict: dict, meta: dict,
                level: Optional[int]) -> Tuple[torch.nn.Module, int]:
     """The model a deployment of ``level`` runs (None: accurate mode, the
     whole model; else the pruned sub-network that ``tools/prune.py``

@@ -13,9 +13,10 @@ onnxruntime's softmax with PyTorch's on random images.
 import argparse
 import os
 import os.path as osp
+from typing import Optional
 
 import torch
-from mmengine.config import DictAction
+from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
 
 import mmseg_unetpp  # noqa: F401  (registers the package's modules)
@@ -54,7 +55,8 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def load_model(cfg, checkpoint: str, level):
+def load_model(cfg: Config, checkpoint: str,
+               level: Optional[int]) -> torch.nn.Module:
     """The segmentor to export: accurate mode, or the pruned level."""
     state_dict, _ = read_checkpoint(checkpoint)
     if level is not None:
