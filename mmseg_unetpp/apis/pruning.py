@@ -237,8 +237,15 @@ def prune(model_cfg: ConfigDict,
     candidates = _candidates(model_cfg, full, level, branch)
     sample = _random_input(model_cfg, full) if verify else None
     reasons = []
-    for cfg, encoder in candidates:
-        pruned = build_segmentor(cfg)
+    for index, (cfg, encoder) in enumerate(candidates):
+        try:
+            pruned = build_segmentor(cfg)
+        except Exception as error:  # an encoder that cannot be cut so
+            if index == len(candidates) - 1:
+                raise
+            reasons.append(f'{describe_encoder(encoder, level)} does not '
+                           f'build ({type(error).__name__}: {error})')
+            continue
         weights = _take_weights(pruned, state_dict, branch)
         if weights is None:
             reasons.append(f'with {describe_encoder(encoder, level)} the '

@@ -222,3 +222,37 @@ def test_read_checkpoint_errors_are_one_line(tmp_path):
     with pytest.raises(PruningError) as error:
         read_checkpoint(str(broken))
     assert str(broken) in str(error.value) and '\n' not in str(error.value)
+
+
+def test_encoder_cut_that_changes_the_prediction_falls_back_to_whole(
+        monkeypatch):
+    from mmseg_unetpp.apis import pruning
+
+    def wrong_cut(backbone, num_stages):  # a stride the model does not have
+        return dict(num_stages=num_stages, strides=[1] * num_stages,
+                    dilations=[1] * num_stages,
+                    stage_with_dcn=[False] * num_stages)
+
+    monkeypatch.setattr(pruning, '_cut_encoder', wrong_cut)
+    full = trained('resnet18')
+    pruned = prune(MODELS['resnet18'], full.state_dict(), 2)
+    assert pruned.encoder == ENCODER_WHOLE
+    model = build_segmentor(pruned.model_cfg)
+    model.load_state_dict(pruned.state_dict, strict=True)
+    inputs = torch.randn(1, 3, H, W)
+    set_fast_mode(full, 2)
+    assert torch.equal(predict_logits(model, inputs),
+                       predict_logits(full, inputs))
+
+
+def test_resnet_with_multi_grid_keeps_the_whole_encoder():
+    cfg = segmentor_cfg(
+        dict(type='ResNetV1c', depth=18, stem_channels=8, base_channels=8,
+             dilations=(1, 1, 1, 2), strides=(1, 2, 2, 1),
+             multi_grid=(1, 2)),
+        neck([8, 16, 32, 64]), width=8)
+    full = randomize(build_segmentor(cfg))
+    # multi_grid belongs to the last stage: a cut would move it.
+    pruned = prune(cfg, full.state_dict(), 2)
+    assert pruned.encoder == ENCODER_WHOLE
+    assert 'backbone.layer4.1.conv1.weight' in pruned.state_dict
