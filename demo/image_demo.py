@@ -15,6 +15,7 @@ import os
 import os.path as osp
 
 import mmcv
+import torch
 from mmseg.apis import inference_model, init_model
 
 import mmseg_unetpp  # noqa: F401  (registers the package's modules)
@@ -57,6 +58,12 @@ def main() -> None:
     args = parse_args()
     require_file(args.img, 'image')
     require_file(args.checkpoint, 'checkpoint')
+    image = mmcv.imread(args.img, channel_order='rgb')
+    if image is None:
+        raise SystemExit(f'error: cannot read an image from {args.img}')
+    if args.device.startswith('cuda') and not torch.cuda.is_available():
+        raise SystemExit(f'error: --device {args.device}: no CUDA device '
+                         'is available')
     cfg = load_config(args.config)
     head = cfg.model.decode_head
     if args.mode is not None:
@@ -71,7 +78,6 @@ def main() -> None:
     except (PruningError, ValueError) as error:  # e.g. a level not built
         raise SystemExit(f'error: {error}') from None
     result = inference_model(model, args.img)
-    image = mmcv.imread(args.img, channel_order='rgb')
     visualizer = SegLegendVisualizer(alpha=args.opacity)
     visualizer.dataset_meta = dict(
         classes=model.dataset_meta['classes'],

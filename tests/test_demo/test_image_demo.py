@@ -61,6 +61,16 @@ def test_overlay_is_the_models_prediction_with_a_legend(
     (['--mode', 'accurate', '--level', 2], '--level K selects fast mode'),
     (['--opacity', 0], '--opacity must be in (0, 1]'),
 ])
+def test_unreadable_image_is_one_line(deploy_project, monkeypatch,
+                                      tmp_path):
+    text = tmp_path / 'notes.png'
+    text.write_text('not an image')
+    with pytest.raises(SystemExit) as error:
+        demo_main(monkeypatch, text, deploy_project['config'],
+                  deploy_project['checkpoint'])
+    assert str(error.value) == f'error: cannot read an image from {text}'
+
+
 def test_bad_arguments_are_one_line(deploy_project, monkeypatch, tmp_path,
                                     capsys, args, message):
     with pytest.raises(SystemExit) as error:
