@@ -56,11 +56,6 @@ def test_overlay_is_the_models_prediction_with_a_legend(
     np.testing.assert_array_equal(drawn, expected)
 
 
-@pytest.mark.parametrize('args, message', [
-    (['--level', 7], 'level must be one of the branch levels [1, 2, 3, 4]'),
-    (['--mode', 'accurate', '--level', 2], '--level K selects fast mode'),
-    (['--opacity', 0], '--opacity must be in (0, 1]'),
-])
 def test_unreadable_image_is_one_line(deploy_project, monkeypatch,
                                       tmp_path):
     text = tmp_path / 'notes.png'
@@ -71,6 +66,11 @@ def test_unreadable_image_is_one_line(deploy_project, monkeypatch,
     assert str(error.value) == f'error: cannot read an image from {text}'
 
 
+@pytest.mark.parametrize('args, message', [
+    (['--level', 7], 'level must be one of the branch levels [1, 2, 3, 4]'),
+    (['--mode', 'accurate', '--level', 2], '--level K selects fast mode'),
+    (['--opacity', 0], '--opacity must be in (0, 1]'),
+])
 def test_bad_arguments_are_one_line(deploy_project, monkeypatch, tmp_path,
                                     capsys, args, message):
     with pytest.raises(SystemExit) as error:
