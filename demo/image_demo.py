@@ -58,9 +58,10 @@ def main() -> None:
     args = parse_args()
     require_file(args.img, 'image')
     require_file(args.checkpoint, 'checkpoint')
-    image = mmcv.imread(args.img, channel_order='rgb')
+    image = mmcv.imread(args.img)
     if image is None:
         raise SystemExit(f'error: cannot read an image from {args.img}')
+    image = mmcv.bgr2rgb(image)
     if args.device.startswith('cuda') and not torch.cuda.is_available():
         raise SystemExit(f'error: --device {args.device}: no CUDA device '
                          'is available')
