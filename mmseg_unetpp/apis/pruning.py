@@ -1,0 +1,433 @@
+"""Pruned export: the sub-network of level k as a model of its own.
+
+A UNet++ trained with deep supervision holds every sub-network X(0, 1) ..
+X(0, L). The sub-network of level k is the nodes with ``i + j <= k`` and
+the head branch on X(0, k); fast mode computes only those. This module
+writes that sub-network as a config and a state dict of its own, so that a
+deployed model carries no weight it does not use:
+
+- ``UNetPlusPlus`` backbone: ``num_stages = k + 1``. A stand-alone
+  ``UNetPlusPlus(num_stages=k+1)`` is exactly the grid's nodes with
+  ``i + j <= k`` (the encoder rows below k are dropped too), under the same
+  parameter keys.
+- ``UNetPlusPlusNeck`` over another encoder: the neck takes the first
+  ``k + 1`` encoder rows, which makes it exactly the nested nodes with
+  ``i + j <= k``. The encoder returns those rows (``out_indices``); an
+  encoder whose stage i depends only on its stages <= i (MMSeg's ResNet
+  family and MiT, ``EfficientNetLite``) is also cut after the stage of
+  row k. Otherwise the whole encoder is kept.
+- ``DeepSupervisionHead``: branch k alone (``decode_head.branches.0``), in
+  fast mode at level k.
+
+Every pruned model is checked against the full model's fast-mode
+prediction on a random input before it is returned; an encoder cut that
+does not reproduce it falls back to the whole encoder.
+"""
+import copy
+import io
+import os.path as osp
+import pickle
+from dataclasses import dataclass
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+
+import torch
+import torch.nn as nn
+from mmengine.config import Config, ConfigDict
+from mmengine.runner import CheckpointLoader
+from mmseg.models.backbones import MixVisionTransformer, ResNet
+from mmseg.registry import MODELS
+
+from ..models.backbones import EfficientNetLite, UNetPlusPlus
+from ..models.decode_heads import DeepSupervisionHead
+from ..models.necks import UNetPlusPlusNeck
+
+# How the encoder of a pruned model was made (``PrunedModel.encoder``):
+# the UNet++ grid's rows 0..k, an encoder cut to its first k + 1 stages
+# (rows 0..k), or the whole encoder.
+ENCODER_ROWS = 'rows'
+ENCODER_CUT = 'cut'
+ENCODER_WHOLE = 'whole'
+ENCODER_DESCRIPTIONS = {
+    ENCODER_ROWS: "the UNet++ grid's rows 0..{k}",
+    ENCODER_CUT: 'the encoder cut to its first {stages} stages',
+    ENCODER_WHOLE: 'the whole encoder',
+}
+BRANCH_PREFIX = 'decode_head.branches.'
+# Checkpoint meta entries a pruned checkpoint keeps.
+KEPT_META = ('dataset_meta', 'epoch', 'iter')
+
+
+class PruningError(ValueError):
+    """A level, model or checkpoint that cannot be pruned as asked."""
+
+
+@dataclass
+class PrunedModel:
+    """The sub-network of one level as a model of its own.
+
+    Attributes:
+        level (int): The level k.
+        model_cfg (ConfigDict): Its ``model`` config (fast mode, level k).
+        state_dict (dict[str, Tensor]): Its weights, taken from the full
+            model's without a copy.
+        encoder (str): How its encoder was made: ``ENCODER_ROWS``,
+            ``ENCODER_CUT`` or ``ENCODER_WHOLE``.
+    """
+    level: int
+    model_cfg: ConfigDict
+    state_dict: Dict[str, torch.Tensor]
+    encoder: str
+
+
+def describe_levels(levels: Sequence[int]) -> str:
+    """``'1..4'`` for consecutive levels, else the list."""
+    levels = sorted(levels)
+    if levels == list(range(levels[0], levels[-1] + 1)):
+        return f'{levels[0]}..{levels[-1]}'
+    return str(levels)
+
+
+def describe_encoder(encoder: str, level: int) -> str:
+    """``"the encoder cut to its first 3 stages"`` for ``ENCODER_CUT`` at
+    level 2."""
+    return ENCODER_DESCRIPTIONS[encoder].format(k=level, stages=level + 1)
+
+
+def read_checkpoint(path: str) -> Tuple[Dict[str, torch.Tensor], dict]:
+    """The weights and meta of an MMEngine checkpoint (or of a bare state
+    dict), read on the CPU with ``torch.load(weights_only=True)``.
+
+    Returns:
+        tuple: ``(state_dict, meta)``; ``meta`` is ``{}`` when absent.
+
+    Raises:
+        PruningError: one line when ``path`` is not a file or not a
+            checkpoint.
+    """
+    if not osp.isfile(path):
+        raise PruningError(f'checkpoint not found: {path}')
+    try:
+        checkpoint = CheckpointLoader.load_checkpoint(path, map_location='cpu')
+    except (pickle.UnpicklingError, RuntimeError, EOFError, OSError,
+            ValueError) as error:
+        reason = str(error).strip().splitlines()[0] if str(error) else ''
+        raise PruningError(f'cannot read checkpoint {path}: '
+                           f'{type(error).__name__}: {reason}') from None
+    if not isinstance(checkpoint, dict):
+        raise PruningError(f'{path} holds a {type(checkpoint).__name__}, '
+                           'not a checkpoint dict')
+    state_dict = checkpoint.get('state_dict', checkpoint)
+    if not state_dict or not all(
+            isinstance(v, torch.Tensor) for v in state_dict.values()):
+        raise PruningError(f'{path} has no state_dict of tensors')
+    return dict(state_dict), dict(checkpoint.get('meta') or {})
+
+
+def check_state_dict(model: nn.Module,
+                     state_dict: Mapping[str, torch.Tensor],
+                     source: str = 'the checkpoint',
+                     shown: int = 3) -> None:
+    """Check that ``state_dict`` has exactly ``model``'s keys and shapes.
+
+    Args:
+        model (nn.Module): The model built from the config.
+        state_dict (Mapping[str, Tensor]): The checkpoint's weights.
+        source (str): What the weights are called in the message (e.g.
+            the checkpoint's path).
+        shown (int): How many keys of each kind the message names.
+
+    Raises:
+        PruningError: one line naming the first missing keys, unexpected
+            keys and keys whose shapes differ (with both shapes).
+    """
+    expected = model.state_dict()
+    missing = [k for k in expected if k not in state_dict]
+    unexpected = [k for k in state_dict if k not in expected]
+    shapes = [(k, tuple(state_dict[k].shape), tuple(v.shape))
+              for k, v in expected.items()
+              if k in state_dict and state_dict[k].shape != v.shape]
+    if not (missing or unexpected or shapes):
+        return
+
+    def named(keys: List[str]) -> str:
+        more = f' (+{len(keys) - shown} more)' if len(keys) > shown else ''
+        return ', '.join(keys[:shown]) + more
+
+    parts = []
+    if missing:
+        parts.append(f'missing {named(missing)}')
+    if unexpected:
+        parts.append(f'unexpected {named(unexpected)}')
+    if shapes:
+        shown_shapes = [
+            f'{k} {tuple(got)} in the checkpoint, {tuple(want)} in the '
+            'model'
+            for k, got, want in shapes
+        ]
+        parts.append(f'shape mismatch {named(shown_shapes)}')
+    raise PruningError(f'{source} does not fit the config: ' +
+                       '; '.join(parts))
+
+
+def build_segmentor(model_cfg: ConfigDict) -> nn.Module:
+    """The segmentor of ``model_cfg`` on the CPU in eval mode, without
+    pretrained initialisation (its weights come from a checkpoint)."""
+    model = MODELS.build(_without_pretrained(model_cfg))
+    return model.cpu().eval()
+
+
+def set_fast_mode(model: nn.Module, level: Optional[int]) -> None:
+    """Fast mode at ``level`` (``None``: accurate mode), with the backbone
+    and neck pruned in step as ``DeepSupervisionEncoderDecoder`` does."""
+    head = model.decode_head
+    if level is None:
+        head.mode = 'accurate'
+    else:
+        head.mode, head.level = 'fast', level
+    if hasattr(model, 'sync_pruning'):
+        model.sync_pruning()
+        return
+    for part in ('backbone', 'neck'):
+        module = getattr(model, part, None)
+        if hasattr(module, 'eval_level'):
+            module.eval_level = level
+
+
+def prune(model_cfg: ConfigDict,
+          state_dict: Mapping[str, torch.Tensor],
+          level: int,
+          verify: bool = True,
+          source: str = 'the checkpoint') -> PrunedModel:
+    """The sub-network of ``level`` as a model of its own.
+
+    Args:
+        model_cfg (ConfigDict): The full model's config (``cfg.model``) with
+            a ``DeepSupervisionHead`` and a ``UNetPlusPlus`` backbone or a
+            ``UNetPlusPlusNeck``.
+        state_dict (Mapping[str, Tensor]): The full model's weights; they
+            must fit ``model_cfg`` exactly.
+        level (int): The level k, one of the head's levels.
+        verify (bool): Check the pruned model against the full model's
+            fast-mode logits on a random input (and fall back from an
+            encoder cut that does not match them). Default: True.
+        source (str): What the weights are called in error messages.
+
+    Returns:
+        PrunedModel: config, weights and how the encoder was made.
+
+    Raises:
+        PruningError: for a level outside the model's levels, a model
+            without a prunable grid, or weights that do not fit.
+    """
+    full = build_segmentor(model_cfg)
+    head = full.decode_head
+    if not isinstance(head, DeepSupervisionHead):
+        raise PruningError('pruning needs a DeepSupervisionHead decode_head, '
+                           f'got {type(head).__name__}')
+    if level not in head.levels:
+        raise PruningError(f'level {level} is outside the model\'s levels '
+                           f'{describe_levels(head.levels)}')
+    check_state_dict(full, state_dict, source)
+    full.load_state_dict(state_dict, strict=True)
+    try:
+        set_fast_mode(full, level)
+    except ValueError as error:  # e.g. skip_mode='plain' below level L
+        raise PruningError(f'fast mode at level {level}: {error}') from None
+    branch = head.levels.index(level)
+    candidates = _candidates(model_cfg, full, level, branch)
+    sample = _random_input(model_cfg, full) if verify else None
+    reasons = []
+    for index, (cfg, encoder) in enumerate(candidates):
+        try:
+            pruned = build_segmentor(cfg)
+        except Exception as error:  # an encoder that cannot be cut so
+            if index == len(candidates) - 1:
+                raise
+            reasons.append(f'{describe_encoder(encoder, level)} does not '
+                           f'build ({type(error).__name__}: {error})')
+            continue
+        weights = _take_weights(pruned, state_dict, branch)
+        if weights is None:
+            reasons.append(f'with {describe_encoder(encoder, level)} the '
+                           "weights are not the full model's")
+            continue
+        pruned.load_state_dict(weights, strict=True)
+        if sample is not None and not _same_logits(full, pruned, sample):
+            reasons.append(f'with {describe_encoder(encoder, level)} the '
+                           "prediction differs from the full model's")
+            continue
+        return PrunedModel(level, cfg, weights, encoder)
+    raise PruningError(f'cannot prune to level {level}: ' +
+                       '; '.join(reasons))
+
+
+def pruned_config(cfg: Config, pruned: PrunedModel) -> Config:
+    """The whole config (data, evaluators, ...) with the pruned model; its
+    ``custom_imports`` import this package."""
+    cfg = copy.deepcopy(cfg)
+    cfg.model = pruned.model_cfg
+    cfg.load_from = None
+    cfg.resume = False
+    imports = cfg.get('custom_imports', dict(imports=[]))
+    names = list(imports.get('imports', []))
+    if 'mmseg_unetpp' not in names:
+        names.append('mmseg_unetpp')
+    cfg.custom_imports = dict(imports=names, allow_failed_imports=False)
+    return cfg
+
+
+def weights_checkpoint(state_dict: Mapping[str, torch.Tensor],
+                       meta: Optional[dict] = None,
+                       level: Optional[int] = None) -> dict:
+    """A checkpoint of weights only: ``state_dict`` and the source
+    checkpoint's ``dataset_meta``, ``epoch`` and ``iter`` (no optimizer,
+    no message hub); ``meta['pruned_level']`` for a pruned model."""
+    meta = {k: v for k, v in (meta or {}).items() if k in KEPT_META}
+    if level is not None:
+        meta['pruned_level'] = level
+    return dict(meta=meta, state_dict=dict(state_dict))
+
+
+def checkpoint_bytes(checkpoint: dict) -> int:
+    """The size of ``checkpoint`` written with ``torch.save``, in bytes."""
+    buffer = io.BytesIO()
+    torch.save(checkpoint, buffer)
+    return buffer.getbuffer().nbytes
+
+
+def _without_pretrained(model_cfg: ConfigDict) -> ConfigDict:
+    """A copy of ``model_cfg`` whose backbone loads no pretrained weights."""
+    model_cfg = copy.deepcopy(model_cfg)
+    model_cfg.pop('pretrained', None)
+    backbone = model_cfg.backbone
+    backbone.init_cfg = None
+    if isinstance(backbone.get('pretrained'), bool):
+        backbone.pretrained = False
+    elif 'pretrained' in backbone:
+        backbone.pretrained = None
+    return model_cfg
+
+
+def _candidates(model_cfg: ConfigDict, full: nn.Module, level: int,
+                branch: int) -> List[Tuple[ConfigDict, str]]:
+    """Pruned model configs to try, best first, with their encoder kind."""
+    cfg = _without_pretrained(model_cfg)
+    cfg.pop('auxiliary_head', None)  # a training aid on the full encoder
+    cfg.decode_head = _pruned_head(cfg.decode_head, full.decode_head, level,
+                                   branch)
+    rows = level + 1
+    if isinstance(full.backbone, UNetPlusPlus):
+        backbone = cfg.backbone
+        backbone.pop('eval_level', None)
+        backbone.num_stages = rows
+        for key in ('stage_channels', 'channel_multipliers'):
+            if backbone.get(key) is not None:
+                backbone[key] = list(backbone[key])[:rows]
+        return [(cfg, ENCODER_ROWS)]
+    neck = getattr(full, 'neck', None)
+    if not isinstance(neck, UNetPlusPlusNeck):
+        raise PruningError(
+            'pruning needs a UNetPlusPlus backbone or a UNetPlusPlusNeck, '
+            f'got backbone {type(full.backbone).__name__} and neck '
+            f'{type(neck).__name__}')
+    cfg.neck.pop('eval_level', None)
+    cfg.neck.in_channels = list(neck.encoder_channels)[:rows]
+    if isinstance(cfg.neck.get('channels'), (list, tuple)):
+        cfg.neck.channels = list(cfg.neck.channels)[:level]
+    out_indices = getattr(full.backbone, 'out_indices', None)
+    if out_indices is None:
+        raise PruningError(
+            f'the backbone {type(full.backbone).__name__} has no '
+            f'out_indices to return only the first {rows} encoder rows')
+    out_indices = sorted(out_indices)[:rows]
+    whole = copy.deepcopy(cfg)
+    whole.backbone.out_indices = out_indices
+    candidates = [(whole, ENCODER_WHOLE)]
+    cut = _cut_encoder(full.backbone, max(out_indices) + 1)
+    if cut is not None:
+        cut_cfg = copy.deepcopy(whole)
+        cut_cfg.backbone.update(cut)
+        candidates.insert(0, (cut_cfg, ENCODER_CUT))
+    return candidates
+
+
+def _cut_encoder(backbone: nn.Module, num_stages: int) -> Optional[dict]:
+    """Backbone arguments that build only stages 0..num_stages-1, for the
+    encoders known to compute stage i from stages <= i only; else None."""
+    if isinstance(backbone, ResNet):
+        if backbone.plugins or backbone.multi_grid:
+            return None  # both change with the position of the last stage
+        return dict(
+            num_stages=num_stages,
+            strides=list(backbone.strides)[:num_stages],
+            dilations=list(backbone.dilations)[:num_stages],
+            stage_with_dcn=list(backbone.stage_with_dcn)[:num_stages],
+            frozen_stages=min(backbone.frozen_stages, num_stages))
+    if isinstance(backbone, MixVisionTransformer):
+        # Stochastic depth is spread over fewer layers (training only).
+        cut = {
+            key: list(getattr(backbone, key))[:num_stages]
+            for key in ('num_layers', 'num_heads', 'patch_sizes', 'strides',
+                        'sr_ratios')
+        }
+        return dict(num_stages=num_stages, **cut)
+    if isinstance(backbone, EfficientNetLite):
+        # out_indices already stop the network after the last output.
+        return dict(frozen_stages=min(backbone.frozen_stages, num_stages))
+    return None
+
+
+def _pruned_head(head_cfg: ConfigDict, head: DeepSupervisionHead,
+                 level: int, branch: int) -> ConfigDict:
+    """Branch ``branch`` (on X(0, level)) alone, in fast mode."""
+    head_cfg = copy.deepcopy(head_cfg)
+    head_cfg.pop('share_branch', None)
+    head_cfg.update(
+        in_channels=head.branches[branch].in_channels,
+        in_index=[head.in_index[branch]],
+        loss_weights=[head.loss_weights[branch]],
+        mode='fast',
+        level=level)
+    return head_cfg
+
+
+def _take_weights(pruned: nn.Module, state_dict: Mapping[str, torch.Tensor],
+                  branch: int) -> Optional[Dict[str, torch.Tensor]]:
+    """The full model's tensor for each of ``pruned``'s keys (branch 0 of
+    the pruned head is branch ``branch`` of the full head); None when a key
+    is missing or a shape differs."""
+    weights = {}
+    for key, tensor in pruned.state_dict().items():
+        source = key
+        if key.startswith(BRANCH_PREFIX + '0.'):
+            source = f'{BRANCH_PREFIX}{branch}.' + key[len(BRANCH_PREFIX) +
+                                                      2:]
+        if (source not in state_dict
+                or state_dict[source].shape != tensor.shape):
+            return None
+        weights[key] = state_dict[source]
+    return weights
+
+
+def _random_input(model_cfg: ConfigDict, full: nn.Module) -> torch.Tensor:
+    """A (1, C, H, W) input of odd sizes large enough for the model."""
+    channels = model_cfg.backbone.get('in_channels', 3)
+    if not isinstance(channels, int):
+        channels = 3
+    grid = full.backbone if isinstance(full.backbone,
+                                       UNetPlusPlus) else full.neck
+    side = 2**(grid.num_levels + 2)
+    generator = torch.Generator().manual_seed(0)
+    return torch.randn(1, channels, side + 3, side + 13, generator=generator)
+
+
+def _same_logits(full: nn.Module, pruned: nn.Module,
+                 x: torch.Tensor) -> bool:
+    """Whether both models give the same fast-mode logits for ``x``."""
+    metas = [dict(img_shape=x.shape[2:], ori_shape=x.shape[2:],
+                  pad_shape=x.shape[2:])]
+    with torch.no_grad():
+        expected = full.encode_decode(x, metas)
+        got = pruned.encode_decode(x, metas)
+    return got.shape == expected.shape and torch.allclose(
+        got, expected, rtol=1e-5, atol=1e-5)

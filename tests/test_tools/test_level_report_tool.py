@@ -1,0 +1,88 @@
+"""tools/analysis_tools/level_report.py --out: levels.json (every level and
+accurate mode: mIoU, parameters, GFLOPs, latency, pruned checkpoint size),
+levels.png, and the recommendation printed last."""
+import json
+import os
+import sys
+
+import mmcv
+import pytest
+import torch
+from helpers import load_tool
+
+from mmseg_unetpp.apis import (checkpoint_bytes, read_checkpoint,
+                               weights_checkpoint)
+from mmseg_unetpp.apis.level_report import LevelRow, recommend
+
+
+def main(monkeypatch, tool, *args):
+    monkeypatch.setattr(sys, 'argv', [tool] + [str(a) for a in args])
+    load_tool(tool).main()
+
+
+@pytest.fixture(scope='module')
+def report(deploy_project, tmp_path_factory):
+    out = tmp_path_factory.mktemp('report')
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        capture = out / 'stdout.txt'
+        with open(capture, 'w') as f:
+            monkeypatch.setattr(sys, 'stdout', f)
+            main(monkeypatch, 'analysis_tools/level_report.py',
+                 deploy_project['config'], deploy_project['checkpoint'],
+                 '--size', 40, 56, '--iters', 1, '--out', out,
+                 '--tolerance', 2.5, '--work-dir', out / 'work')
+    return dict(out=out, stdout=capture.read_text(),
+                json=json.loads((out / 'levels.json').read_text()))
+
+
+def test_json_has_every_level_and_accurate_mode(report):
+    rows = {row['name']: row for row in report['json']['rows']}
+    assert list(rows) == ['l1', 'l2', 'l3', 'l4', 'accurate']
+    for row in rows.values():
+        assert 0 <= row['mIoU'] <= 100
+        assert row['latency_ms'] > 0 and row['gflops'] > 0
+    params = [rows[f'l{k}']['params'] for k in (1, 2, 3, 4)]
+    assert params == sorted(params) and len(set(params)) == 4
+    assert report['json']['input_shape'] == [1, 3, 40, 56]
+    assert report['json']['device'] == 'cpu'
+
+
+def test_checkpoint_sizes_are_those_prune_writes(report, deploy_project,
+                                                 monkeypatch, tmp_path):
+    rows = {row['name']: row for row in report['json']['rows']}
+    main(monkeypatch, 'prune.py', deploy_project['config'],
+         deploy_project['checkpoint'], '--level', 2, '--out', tmp_path)
+    written = os.path.getsize(tmp_path / 'unetpp_tiny_pruned-l2.pth')
+    assert rows['l2']['checkpoint_bytes'] == written
+    state_dict, meta = read_checkpoint(str(deploy_project['checkpoint']))
+    assert rows['accurate']['checkpoint_bytes'] == checkpoint_bytes(
+        weights_checkpoint(state_dict, meta))
+    sizes = [rows[f'l{k}']['checkpoint_bytes'] for k in (1, 2, 3, 4)]
+    assert sizes == sorted(sizes) < [rows['accurate']['checkpoint_bytes']]
+
+
+def test_recommendation_is_printed_last_and_saved(report):
+    rows = [
+        LevelRow(r['name'], r['level'], r['params'], r['gflops'],
+                 r['latency_ms'], r['checkpoint_bytes'], r['mIoU'])
+        for r in report['json']['rows']
+    ]
+    pick = recommend(rows, 2.5)
+    assert report['json']['recommendation'] == dict(
+        prediction=pick.name, level=pick.level, tolerance=2.5)
+    last = report['stdout'].strip().splitlines()[-1]
+    assert last.startswith(f'recommended: {pick.name} (mIoU ')
+
+
+def test_plot_is_written(report):
+    image = mmcv.imread(str(report['out'] / 'levels.png'))
+    assert image.shape[1] > 1000 and image.shape[0] > 400
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason='needs no CUDA')
+def test_cuda_without_a_gpu_is_one_line(deploy_project, monkeypatch, capsys):
+    with pytest.raises(SystemExit):
+        main(monkeypatch, 'analysis_tools/level_report.py',
+             deploy_project['config'], '--device', 'cuda')
+    assert capsys.readouterr().err.strip().splitlines()[-1].endswith(
+        '--device cuda: no CUDA device is available')

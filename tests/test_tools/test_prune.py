@@ -1,0 +1,111 @@
+"""tools/prune.py: the written config and checkpoint hold sub-network K
+alone, test with tools/test.py exactly like the full model's fast mode,
+shrink with K, and bad input ends in one line."""
+import re
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from helpers import load_tool, run_tool
+from mmengine.config import Config
+
+from mmseg_unetpp.utils import load_from_local_weights_only
+
+REPO = Path(__file__).resolve().parents[2]
+TEST = REPO / 'tools' / 'test.py'
+
+
+def prune_main(monkeypatch, *args):
+    monkeypatch.setattr(sys, 'argv', ['prune.py'] + [str(a) for a in args])
+    load_tool('prune.py').main()
+
+
+@pytest.fixture(scope='module')
+def pruned(deploy_project, tmp_path_factory):
+    """Levels 2 and 4 of the project's model, written by the tool."""
+    out = tmp_path_factory.mktemp('pruned')
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        for level in (2, 4):
+            prune_main(monkeypatch, deploy_project['config'],
+                       deploy_project['checkpoint'], '--level', level,
+                       '--out', out)
+    return {
+        level: dict(config=out / f'unetpp_tiny_pruned-l{level}.py',
+                    checkpoint=out / f'unetpp_tiny_pruned-l{level}.pth')
+        for level in (2, 4)
+    }
+
+
+def test_writes_sub_network_k_in_fast_mode(pruned, deploy_project):
+    cfg = Config.fromfile(str(pruned[2]['config']))
+    assert cfg.model.backbone.num_stages == 3
+    assert cfg.model.decode_head.mode == 'fast'
+    assert cfg.model.decode_head.level == 2
+    assert cfg.model.decode_head.in_index == [1]
+    assert 'mmseg_unetpp' in cfg.custom_imports.imports
+    checkpoint = load_from_local_weights_only(str(pruned[2]['checkpoint']))
+    nodes = {k.split('.')[2] for k in checkpoint['state_dict']
+             if k.startswith('backbone.nodes.')}
+    assert nodes == {'x_0_0', 'x_1_0', 'x_2_0', 'x_0_1', 'x_1_1', 'x_0_2'}
+    source = load_from_local_weights_only(str(deploy_project['checkpoint']))
+    assert torch.equal(
+        checkpoint['state_dict']['decode_head.branches.0.conv_seg.weight'],
+        source['state_dict']['decode_head.branches.1.conv_seg.weight'])
+    assert checkpoint['meta']['dataset_meta'] == source['meta'][
+        'dataset_meta']
+    assert checkpoint['meta']['pruned_level'] == 2
+
+
+def test_checkpoint_shrinks_with_the_level(pruned, deploy_project):
+    l2 = pruned[2]['checkpoint'].stat().st_size
+    l4 = pruned[4]['checkpoint'].stat().st_size
+    assert l2 < l4 < deploy_project['checkpoint'].stat().st_size
+
+
+def test_mIoU(text: str) -> float:
+    return float(re.search(r'Iter\(test\).*?\bmIoU: ([0-9.]+)', text)[1])
+
+
+test_mIoU.__test__ = False  # a helper, not a test
+
+
+def test_pruned_pair_tests_like_the_full_model_in_fast_mode(
+        pruned, deploy_project, tmp_path):
+    root = deploy_project['root']
+    out = run_tool([sys.executable, TEST, pruned[2]['config'],
+                    pruned[2]['checkpoint'], '--work-dir', tmp_path / 'a'],
+                   cwd=root)
+    pruned_miou = test_mIoU(out.stdout + out.stderr)
+    out = run_tool([sys.executable, TEST, deploy_project['config'],
+                    deploy_project['checkpoint'], '--work-dir',
+                    tmp_path / 'b', '--cfg-options',
+                    'model.decode_head.mode=fast',
+                    'model.decode_head.level=2'], cwd=root)
+    assert pruned_miou == test_mIoU(out.stdout + out.stderr)
+
+
+def test_level_outside_the_models_levels_is_one_line(deploy_project,
+                                                     monkeypatch, tmp_path):
+    with pytest.raises(SystemExit) as error:
+        prune_main(monkeypatch, deploy_project['config'],
+                   deploy_project['checkpoint'], '--level', 5, '--out',
+                   tmp_path)
+    assert str(error.value) == ("error: level 5 is outside the model's "
+                                'levels 1..4')
+
+
+def test_checkpoint_that_does_not_fit_names_keys_and_shapes(
+        deploy_project, monkeypatch, tmp_path):
+    ckpt = deploy_project['checkpoint']
+    with pytest.raises(SystemExit) as error:
+        prune_main(monkeypatch, deploy_project['config'], ckpt, '--level', 2,
+                   '--out', tmp_path, '--cfg-options',
+                   'model.decode_head.num_classes=3')
+    message = str(error.value)
+    assert '\n' not in message
+    assert message.startswith(f'error: {ckpt} does not fit the config: '
+                              'shape mismatch decode_head.branches.0.'
+                              'conv_seg.weight (11, 4, 1, 1) in the '
+                              'checkpoint, (3, 4, 1, 1) in the model')
+    assert not list(tmp_path.iterdir())  # nothing written

@@ -1,0 +1,58 @@
+"""tools/deployment/pytorch2onnx.py: accurate or pruned fast-mode export,
+verified against onnxruntime, one-line errors."""
+import re
+import sys
+
+import pytest
+from helpers import load_tool
+
+onnx = pytest.importorskip('onnx')
+pytest.importorskip('onnxruntime')
+
+
+def export_main(monkeypatch, *args):
+    monkeypatch.setattr(sys, 'argv',
+                        ['pytorch2onnx.py'] + [str(a) for a in args])
+    load_tool('deployment/pytorch2onnx.py').main()
+
+
+def test_pruned_dynamic_export_verifies_with_onnxruntime(
+        deploy_project, monkeypatch, tmp_path, capsys):
+    out = tmp_path / 'onnx' / 'unetpp-l2.onnx'
+    export_main(monkeypatch, deploy_project['config'],
+                deploy_project['checkpoint'], '--out', out, '--level', 2,
+                '--shape', 45, 61, '--dynamic', '--verify')
+    text = capsys.readouterr().out
+    gaps = [float(g) for g in re.findall(r'difference ([0-9.e+-]+)', text)]
+    assert len(gaps) == 2 and max(gaps) < 1e-4
+    assert 'fast, level 2, dynamic input' in text
+    graph = onnx.load(str(out)).graph
+    convs = sum(node.op_type == 'Conv' for node in graph.node)
+    assert convs == 6 * 2 + 1  # nodes with i + j <= 2, branch 2
+
+
+def test_accurate_static_export(deploy_project, monkeypatch, tmp_path,
+                                capsys):
+    out = tmp_path / 'unetpp.onnx'
+    export_main(monkeypatch, deploy_project['config'],
+                deploy_project['checkpoint'], '--out', out, '--shape', 40,
+                56, '--verify')
+    assert 'accurate, static input' in capsys.readouterr().out
+    dims = [d.dim_value for d in
+            onnx.load(str(out)).graph.input[0].type.tensor_type.shape.dim]
+    assert dims == [1, 3, 40, 56]
+
+
+@pytest.mark.parametrize('args, message', [
+    (['--level', 0], "error: level 0 is outside the model's levels 1..4"),
+    (['--shape', 8, 8], 'error: cannot export at --shape 8 8: input sides '
+     'must be >= 2**L = 16'),
+])
+def test_bad_arguments_are_one_line(deploy_project, monkeypatch, tmp_path,
+                                    args, message):
+    with pytest.raises(SystemExit) as error:
+        export_main(monkeypatch, deploy_project['config'],
+                    deploy_project['checkpoint'], '--out',
+                    tmp_path / 'x.onnx', *args)
+    assert str(error.value).startswith(message)
+    assert '\n' not in str(error.value)
