@@ -4,14 +4,15 @@
 [--width 32] [--iters 5] [--models unetpp reference monai unet ...]
 [--device cpu|cuda] [--amp] [--channels-last]``
 
-Each model runs in a subprocess of its own, so that peak memory is its
-own. A training step is a forward, a cross-entropy loss on every output
-(deep supervision: each level's logits; U-Net: its head and auxiliary
-head), backward and an SGD update; eval is an accurate-mode forward (the
-mean of the levels' probabilities). Times are medians over ``--iters``
-after two warm-up runs; peak memory is the growth of the process's peak
-resident set (CPU) or of the peak allocated CUDA memory over the model's
-steady state. Ratios compare each model with the reference.
+Each model runs in subprocesses of its own (one for time, one for peak
+memory), so that peak memory is its own. A training step is a forward, a
+cross-entropy loss on every output (deep supervision: each level's
+logits; U-Net: its head and auxiliary head), backward and an SGD update;
+eval is an accurate-mode forward (the mean of the levels' probabilities).
+Times are medians over ``--iters`` after two warm-up runs; peak memory is
+the growth of the process's peak resident set (CPU) or of the peak
+allocated CUDA memory over the model's steady state. Ratios compare each
+model with the reference.
 
 Models:
 
@@ -301,23 +302,27 @@ def measure(args: argparse.Namespace) -> Dict[str, float]:
         return peak_rss_mb() - base
 
     sync()
+    if args.measure == 'time':
+        return dict(
+            params_m=sum(p.numel() for p in model.parameters()) / 1e6,
+            eval_ms=median_ms(eval_step),
+            train_ms=median_ms(train_step))
     if cuda:
         torch.cuda.reset_peak_memory_stats()
         base = torch.cuda.memory_allocated()
     else:
         base = rss_mb()
-    result = dict(params_m=sum(p.numel()
-                               for p in model.parameters()) / 1e6)
-    result['eval_ms'] = median_ms(eval_step)
-    result['eval_peak_mb'] = peak_mb()
-    result['train_ms'] = median_ms(train_step)
-    result['train_peak_mb'] = peak_mb()
-    return result
+    eval_step()
+    eval_peak = peak_mb()
+    for _ in range(2):  # the first step also allocates the gradients
+        train_step()
+    return dict(eval_peak_mb=eval_peak, train_peak_mb=peak_mb())
 
 
 def run_worker(name: str, size: Tuple[int, int],
                args: argparse.Namespace) -> Dict[str, float]:
-    """Measure one model in a fresh subprocess."""
+    """Measure one model: time in one fresh subprocess, memory in
+    another."""
     cmd = [
         sys.executable, __file__, '--worker', name, '--size',
         str(size[0]),
@@ -327,14 +332,24 @@ def run_worker(name: str, size: Tuple[int, int],
         str(args.iters), '--device', args.device
     ]
     cmd += ['--amp'] * args.amp + ['--channels-last'] * args.channels_last
-    # Large blocks come from mmap and go back at free, so the resident set
-    # follows the live tensors and its peak is the model's.
-    env = dict(os.environ, MALLOC_MMAP_THRESHOLD_='131072')
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
-    if proc.returncode != 0:
-        tail = (proc.stderr.strip().splitlines() or ['?'])[-1]
-        return dict(error=tail)
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    result = {}
+    for measure in ('time', 'memory'):
+        env = dict(os.environ)
+        if measure == 'memory':
+            # Large blocks come from mmap and go back at free, so the
+            # resident set follows the live tensors and its peak is the
+            # model's. (Not while timing: it costs page faults.)
+            env['MALLOC_MMAP_THRESHOLD_'] = '131072'
+        proc = subprocess.run(
+            cmd + ['--measure', measure],
+            capture_output=True,
+            text=True,
+            env=env)
+        if proc.returncode != 0:
+            tail = (proc.stderr.strip().splitlines() or ['?'])[-1]
+            return dict(error=tail)
+        result.update(json.loads(proc.stdout.strip().splitlines()[-1]))
+    return result
 
 
 def parse_size(text: str) -> Tuple[int, int]:
@@ -397,6 +412,8 @@ def main() -> None:
         action='store_true',
         help='convert the model and input to channels_last first')
     parser.add_argument('--worker', help=argparse.SUPPRESS)
+    parser.add_argument(
+        '--measure', choices=['time', 'memory'], help=argparse.SUPPRESS)
     parser.add_argument(
         '--size', type=int, nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()

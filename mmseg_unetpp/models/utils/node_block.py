@@ -49,7 +49,8 @@ class NodeBlock(BaseModule):
                 padding=1,
                 conv_cfg=conv_cfg,
                 norm_cfg=norm_cfg,
-                act_cfg=act_cfg) for k in range(num_convs)
+                act_cfg=act_cfg,
+                efficient_conv_bn_eval=True) for k in range(num_convs)
         ])
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
