@@ -19,8 +19,7 @@ import torch
 from mmseg.apis import inference_model, init_model
 
 import mmseg_unetpp  # noqa: F401  (registers the package's modules)
-from mmseg_unetpp.apis import (PruningError, check_state_dict,
-                               read_checkpoint)
+from mmseg_unetpp.apis import PruningError, check_state_dict, read_checkpoint
 from mmseg_unetpp.utils.launch import load_config, require_file
 from mmseg_unetpp.visualization import SegLegendVisualizer
 

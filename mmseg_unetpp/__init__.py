@@ -18,8 +18,7 @@ from .utils.config_prefix import register_config_prefix  # noqa: E402
 
 register_config_prefix()
 
-from . import (datasets, engine, evaluation, models,  # noqa: E402,F401
-               visualization)
+from . import datasets, engine, evaluation, models, visualization  # noqa: E402,F401
 from .version import __version__  # noqa: E402
 
 __all__ = ['__version__']

@@ -7,9 +7,8 @@ from typing import List, Tuple
 
 import torch
 from mmengine.structures import PixelData
-from torch.nn.modules.batchnorm import _BatchNorm
-
 from mmseg.structures import SegDataSample
+from torch.nn.modules.batchnorm import _BatchNorm
 
 TOOLS = Path(__file__).resolve().parents[1] / 'tools'
 

@@ -19,9 +19,15 @@ from mmengine.registry import init_default_scope
 from mmengine.runner import save_checkpoint
 
 import mmseg_unetpp  # noqa: F401  (registers the package's modules)
-from mmseg_unetpp.apis import (PruningError, checkpoint_bytes,
-                               describe_encoder, prune, pruned_config,
-                               read_checkpoint, weights_checkpoint)
+from mmseg_unetpp.apis import (
+    PruningError,
+    checkpoint_bytes,
+    describe_encoder,
+    prune,
+    pruned_config,
+    read_checkpoint,
+    weights_checkpoint,
+)
 from mmseg_unetpp.utils.launch import load_config
 
 

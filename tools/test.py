@@ -17,11 +17,18 @@ from mmengine.logging import print_log
 import mmseg_unetpp  # noqa: F401  (registers the package's modules)
 from mmseg_unetpp.utils.checkpoint import checkpoint_problem
 from mmseg_unetpp.utils.errors import CorruptCheckpointError
-from mmseg_unetpp.utils.launch import (LAUNCHERS, ArgumentParser,
-                                       CfgOptionsAction, add_hook,
-                                       build_runner, load_config,
-                                       require_file, run_tool, set_work_dir,
-                                       setup_launcher)
+from mmseg_unetpp.utils.launch import (
+    LAUNCHERS,
+    ArgumentParser,
+    CfgOptionsAction,
+    add_hook,
+    build_runner,
+    load_config,
+    require_file,
+    run_tool,
+    set_work_dir,
+    setup_launcher,
+)
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:

@@ -29,11 +29,20 @@ from mmengine.logging import print_log
 
 import mmseg_unetpp  # noqa: F401  (registers the package's modules)
 from mmseg_unetpp.utils.checkpoint import resolve_resume
-from mmseg_unetpp.utils.launch import (LAUNCHERS, ArgumentParser,
-                                       CfgOptionsAction, add_hook,
-                                       build_runner, load_config, remove_hook,
-                                       require_file, run_tool, set_work_dir,
-                                       setup_launcher, use_atomic_checkpoints)
+from mmseg_unetpp.utils.launch import (
+    LAUNCHERS,
+    ArgumentParser,
+    CfgOptionsAction,
+    add_hook,
+    build_runner,
+    load_config,
+    remove_hook,
+    require_file,
+    run_tool,
+    set_work_dir,
+    setup_launcher,
+    use_atomic_checkpoints,
+)
 
 
 def parse_args(argv: Optional[Sequence[str]] = None):

@@ -1,5 +1,9 @@
-from .hooks import (CheckpointMatchHook, DataCheckHook, NonFiniteLossHook,
-                    SyncBuffersEveryIterHook)
+from .hooks import (
+                    CheckpointMatchHook,
+                    DataCheckHook,
+                    NonFiniteLossHook,
+                    SyncBuffersEveryIterHook,
+)
 from .optimizers import SkipNonFiniteOptimWrapper
 
 __all__ = [

@@ -1,14 +1,27 @@
 from .atomic_backend import AtomicLocalBackend
-from .checkpoint import (UnsafeCheckpointError, checkpoint_problem,
-                         history_buffer_getattr, latest_intact_checkpoint,
+from .checkpoint import (
+                         UnsafeCheckpointError,
+                         checkpoint_problem,
+                         history_buffer_getattr,
+                         latest_intact_checkpoint,
                          load_from_local_weights_only,
-                         register_safe_checkpoint_loading, resolve_resume)
+                         register_safe_checkpoint_loading,
+                         resolve_resume,
+)
 from .config_prefix import register_config_prefix
 from .env import check_mmcv
-from .errors import (BadSampleError, CheckpointError, CheckpointMismatchError,
-                     ConfigError, CorruptCheckpointError, DataCheckError,
-                     NonFiniteLossError, NonFiniteWeightsError, UserError,
-                     error_line)
+from .errors import (
+                         BadSampleError,
+                         CheckpointError,
+                         CheckpointMismatchError,
+                         ConfigError,
+                         CorruptCheckpointError,
+                         DataCheckError,
+                         NonFiniteLossError,
+                         NonFiniteWeightsError,
+                         UserError,
+                         error_line,
+)
 
 __all__ = [
     'AtomicLocalBackend', 'BadSampleError', 'CheckpointError',

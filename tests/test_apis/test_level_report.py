@@ -2,8 +2,12 @@
 import mmcv
 import pytest
 
-from mmseg_unetpp.apis.level_report import (LevelRow, plot_levels, recommend,
-                                            report_json)
+from mmseg_unetpp.apis.level_report import (
+    LevelRow,
+    plot_levels,
+    recommend,
+    report_json,
+)
 
 
 def rows(*mious):

@@ -9,10 +9,16 @@ from mmengine.config import ConfigDict
 
 import mmseg_unetpp  # noqa: F401
 from mmseg_unetpp.apis import build_segmentor, prune, set_fast_mode
-from mmseg_unetpp.apis.onnx_export import (INPUT_NAME, OUTPUT_NAME,
-                                           export_onnx, import_deploy,
-                                           onnx_logits, onnx_parity,
-                                           onnx_session, torch_logits)
+from mmseg_unetpp.apis.onnx_export import (
+    INPUT_NAME,
+    OUTPUT_NAME,
+    export_onnx,
+    import_deploy,
+    onnx_logits,
+    onnx_parity,
+    onnx_session,
+    torch_logits,
+)
 
 onnx = pytest.importorskip('onnx')
 pytest.importorskip('onnxruntime')

@@ -9,12 +9,17 @@ from mmengine.config import ConfigDict
 from mmengine.runner import save_checkpoint
 
 import mmseg_unetpp  # noqa: F401
-from mmseg_unetpp.apis import (PruningError, build_segmentor,
-                               check_state_dict, checkpoint_bytes, prune,
-                               read_checkpoint, set_fast_mode,
-                               weights_checkpoint)
-from mmseg_unetpp.apis.pruning import (ENCODER_CUT, ENCODER_ROWS,
-                                       ENCODER_WHOLE)
+from mmseg_unetpp.apis import (
+    PruningError,
+    build_segmentor,
+    check_state_dict,
+    checkpoint_bytes,
+    prune,
+    read_checkpoint,
+    set_fast_mode,
+    weights_checkpoint,
+)
+from mmseg_unetpp.apis.pruning import ENCODER_CUT, ENCODER_ROWS, ENCODER_WHOLE
 
 H, W = 37, 45
 

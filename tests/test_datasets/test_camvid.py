@@ -3,11 +3,11 @@ import os
 
 import numpy as np
 import pytest
-from PIL import Image
 from mmengine.registry import init_default_scope
+from mmseg.registry import DATASETS
+from PIL import Image
 
 import mmseg_unetpp  # noqa: F401
-from mmseg.registry import DATASETS
 from mmseg_unetpp.datasets import CamVidDataset, make_camvid_demo
 from mmseg_unetpp.datasets.demo_data import VOID
 

@@ -10,8 +10,11 @@ import pytest
 import torch
 from helpers import load_tool
 
-from mmseg_unetpp.apis import (checkpoint_bytes, read_checkpoint,
-                               weights_checkpoint)
+from mmseg_unetpp.apis import (
+    checkpoint_bytes,
+    read_checkpoint,
+    weights_checkpoint,
+)
 from mmseg_unetpp.apis.level_report import LevelRow, recommend
 
 

@@ -10,8 +10,10 @@ import pytest
 import torch
 from tiny_project import REPO, make_data, write_config
 
-from mmseg_unetpp.utils.checkpoint import (checkpoint_problem,
-                                           load_from_local_weights_only)
+from mmseg_unetpp.utils.checkpoint import (
+    checkpoint_problem,
+    load_from_local_weights_only,
+)
 
 # Runs tools/train.py; the KILL_AT_WRITE-th write of a .pth file writes half
 # its bytes, then the process SIGKILLs itself.

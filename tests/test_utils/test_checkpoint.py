@@ -7,8 +7,11 @@ from mmengine.logging import HistoryBuffer, MessageHub
 from mmengine.runner import CheckpointLoader
 
 import mmseg_unetpp  # noqa: F401
-from mmseg_unetpp.utils import (UnsafeCheckpointError, history_buffer_getattr,
-                                load_from_local_weights_only)
+from mmseg_unetpp.utils import (
+    UnsafeCheckpointError,
+    history_buffer_getattr,
+    load_from_local_weights_only,
+)
 
 
 class Call:

@@ -10,7 +10,7 @@ from mmseg.structures import SegDataSample
 
 import mmseg_unetpp  # noqa: F401
 from mmseg_unetpp.visualization import SegLegendVisualizer, draw_legend
-from mmseg_unetpp.visualization.seg_legend_visualizer import (PAD, SWATCH)
+from mmseg_unetpp.visualization.seg_legend_visualizer import PAD, SWATCH
 
 CLASSES = ('Sky', 'Road', 'Car')
 PALETTE = [[128, 128, 128], [128, 64, 128], [64, 0, 128]]

@@ -24,11 +24,20 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 import mmseg_unetpp  # noqa: F401
-from mmseg_unetpp.apis import (PruningError, build_segmentor, prune,
-                               read_checkpoint, set_fast_mode)
-from mmseg_unetpp.apis.onnx_export import (SegmentorLogits, export_onnx,
-                                           import_deploy, onnx_logits,
-                                           onnx_session)
+from mmseg_unetpp.apis import (
+    PruningError,
+    build_segmentor,
+    prune,
+    read_checkpoint,
+    set_fast_mode,
+)
+from mmseg_unetpp.apis.onnx_export import (
+    SegmentorLogits,
+    export_onnx,
+    import_deploy,
+    onnx_logits,
+    onnx_session,
+)
 from mmseg_unetpp.utils.launch import load_config
 
 

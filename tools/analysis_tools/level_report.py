@@ -32,12 +32,22 @@ from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 
 import mmseg_unetpp  # noqa: F401
-from mmseg_unetpp.apis import (PruningError, build_segmentor,
-                               check_state_dict, checkpoint_bytes, prune,
-                               read_checkpoint, set_fast_mode,
-                               weights_checkpoint)
-from mmseg_unetpp.apis.level_report import (LevelRow, plot_levels, recommend,
-                                            report_json)
+from mmseg_unetpp.apis import (
+    PruningError,
+    build_segmentor,
+    check_state_dict,
+    checkpoint_bytes,
+    prune,
+    read_checkpoint,
+    set_fast_mode,
+    weights_checkpoint,
+)
+from mmseg_unetpp.apis.level_report import (
+    LevelRow,
+    plot_levels,
+    recommend,
+    report_json,
+)
 from mmseg_unetpp.models.segmentors import DeepSupervisionEncoderDecoder
 from mmseg_unetpp.utils.launch import load_config, require_file, set_work_dir
 

@@ -57,11 +57,17 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from mmseg_unetpp.datasets.camvid import (CLASSES, IGNORE_INDEX, VOID_ID,
-                                          CamVidDataset)
+from mmseg_unetpp.datasets.camvid import (
+    CLASSES,
+    IGNORE_INDEX,
+    VOID_ID,
+    CamVidDataset,
+)
 from mmseg_unetpp.datasets.sample_check import check_samples
-from mmseg_unetpp.datasets.transforms import (LoadCheckedAnnotations,
-                                              LoadCheckedImageFromFile)
+from mmseg_unetpp.datasets.transforms import (
+    LoadCheckedAnnotations,
+    LoadCheckedImageFromFile,
+)
 from mmseg_unetpp.datasets.transforms.loading import format_ids
 from mmseg_unetpp.utils.launch import ArgumentParser
 

@@ -20,11 +20,20 @@ from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
 
 import mmseg_unetpp  # noqa: F401  (registers the package's modules)
-from mmseg_unetpp.apis import (PruningError, build_segmentor,
-                               check_state_dict, prune, read_checkpoint,
-                               set_fast_mode)
-from mmseg_unetpp.apis.onnx_export import (export_onnx, import_deploy,
-                                           onnx_parity, onnx_session)
+from mmseg_unetpp.apis import (
+    PruningError,
+    build_segmentor,
+    check_state_dict,
+    prune,
+    read_checkpoint,
+    set_fast_mode,
+)
+from mmseg_unetpp.apis.onnx_export import (
+    export_onnx,
+    import_deploy,
+    onnx_parity,
+    onnx_session,
+)
 from mmseg_unetpp.models.decode_heads import DeepSupervisionHead
 from mmseg_unetpp.utils.launch import load_config
 

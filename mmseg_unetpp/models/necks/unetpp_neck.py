@@ -332,6 +332,7 @@ class UNetPlusPlusNeck(BaseModule):
         backward. Elsewhere (eval, other devices, ``with_cp``, custom conv
         layers) each node concatenates its inputs, as in the paper.
         """
+        encoder = encoder[:level + 1]
         fast = self.fast_cpu and encoder[0].device.type == 'cpu'
         if fast:
             encoder = [
@@ -340,7 +341,7 @@ class UNetPlusPlusNeck(BaseModule):
             ]
         x: Dict[Tuple[int, int], torch.Tensor] = {
             (i, 0): feature
-            for i, feature in enumerate(encoder[:level + 1])
+            for i, feature in enumerate(encoder)
         }
         split = (fast and self.training and torch.is_grad_enabled()
                  and self._splittable)

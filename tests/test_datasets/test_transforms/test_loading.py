@@ -11,9 +11,11 @@ from mmengine.registry import init_default_scope
 from mmseg.registry import DATASETS, TRANSFORMS
 
 import mmseg_unetpp  # noqa: F401
-from mmseg_unetpp.datasets import (LoadCheckedAnnotations,
-                                   LoadCheckedImageFromFile,
-                                   make_camvid_demo)
+from mmseg_unetpp.datasets import (
+    LoadCheckedAnnotations,
+    LoadCheckedImageFromFile,
+    make_camvid_demo,
+)
 from mmseg_unetpp.utils.errors import BadSampleError, ConfigError
 
 CONFIG_DIR = Path(__file__).resolve().parents[3] / 'configs'

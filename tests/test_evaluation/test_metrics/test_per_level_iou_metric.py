@@ -1,9 +1,9 @@
 """PerLevelIoUMetric alone, against IoUs computed by hand."""
 import torch
 from mmengine.structures import PixelData
+from mmseg.structures import SegDataSample
 
 import mmseg_unetpp  # noqa: F401
-from mmseg.structures import SegDataSample
 from mmseg_unetpp.evaluation import PerLevelIoUMetric
 from mmseg_unetpp.structures import level_prediction_key
 

@@ -10,10 +10,10 @@ import pytest
 import torch
 from efficientnet_lite_pytorch import EfficientNet
 from mmengine.logging import MMLogger
+from mmseg.registry import MODELS
 from torch.nn.modules.batchnorm import _BatchNorm
 
 import mmseg_unetpp  # noqa: F401
-from mmseg.registry import MODELS
 from mmseg_unetpp.models.backbones import EfficientNetLite
 
 # The package's blocks whose outputs are the features at strides 2..32

@@ -5,9 +5,9 @@ import logging
 import pytest
 import torch
 from mmengine.logging import MMLogger
+from mmseg.registry import MODELS
 
 import mmseg_unetpp  # noqa: F401
-from mmseg.registry import MODELS
 from mmseg_unetpp.utils import UnsafeCheckpointError
 
 ENCODER = dict(

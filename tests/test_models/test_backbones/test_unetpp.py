@@ -3,9 +3,9 @@ import copy
 import pytest
 import torch
 from mmengine.analysis import FlopAnalyzer
+from mmseg.registry import MODELS
 
 import mmseg_unetpp  # noqa: F401
-from mmseg.registry import MODELS
 from mmseg_unetpp.models.backbones import UNetPlusPlus
 
 # The paper's (TMI 2019) parameter counts of the pruned sub-networks of

@@ -3,9 +3,9 @@ import copy
 import pytest
 import torch
 from helpers import make_samples as _make_samples
+from mmseg.registry import MODELS
 
 import mmseg_unetpp  # noqa: F401
-from mmseg.registry import MODELS
 from mmseg_unetpp.models.decode_heads import DeepSupervisionHead
 
 NUM_CLASSES = 5

@@ -2,9 +2,9 @@ import copy
 
 import pytest
 import torch
+from mmseg.registry import MODELS
 
 import mmseg_unetpp  # noqa: F401
-from mmseg.registry import MODELS
 from mmseg_unetpp.models.backbones import UNetPlusPlus
 from mmseg_unetpp.models.necks import UNetPlusPlusNeck
 

@@ -7,9 +7,9 @@ import pytest
 import torch
 from helpers import make_samples as _make_samples
 from mmengine.config import ConfigDict
+from mmseg.registry import MODELS
 
 import mmseg_unetpp  # noqa: F401
-from mmseg.registry import MODELS
 
 NUM_CLASSES = 5
 H, W = 37, 45
