@@ -15,13 +15,19 @@ HERE = Path(__file__).parent
 # mmseg/.mim/: MMEngine reads `mmseg_unetpp::PATH` from .mim/configs/PATH
 # (and needs .mim/model-index.yml); the tools run from .mim/tools.
 MIM_ITEMS = ('configs', 'tools', 'demo', 'model-index.yml')
+# A start-up hook in site-packages, so that configs parsed before anything
+# imports the package (MMSeg's stock tools) can inherit `mmseg_unetpp::`
+# too; see _mmseg_unetpp_prefix.py.
+PREFIX_PTH = ('mmseg_unetpp-prefix.pth',
+              'import _mmseg_unetpp_prefix; _mmseg_unetpp_prefix.install()\n')
 
 
 class BuildPyWithMim(build_py):
     """``build_py`` that also ships :data:`MIM_ITEMS` in
     ``mmseg_unetpp/.mim``: copied into the build (wheel, ``pip install .``),
     or, for an editable install, linked from the source tree (relative
-    symlinks, git-ignored), so that edits show at once."""
+    symlinks, git-ignored), so that edits show at once. A build (not an
+    editable install) also gets the start-up hook :data:`PREFIX_PTH`."""
 
     def run(self) -> None:
         super().run()
@@ -29,6 +35,8 @@ class BuildPyWithMim(build_py):
             self.link_mim(HERE / 'mmseg_unetpp' / '.mim')
         else:
             self.copy_mim(Path(self.build_lib) / 'mmseg_unetpp' / '.mim')
+            name, line = PREFIX_PTH
+            (Path(self.build_lib) / name).write_text(line)
 
     @staticmethod
     def items() -> list:
@@ -85,6 +93,7 @@ setup(
     license='Apache-2.0',
     python_requires='>=3.9',
     packages=find_packages(include=['mmseg_unetpp', 'mmseg_unetpp.*']),
+    py_modules=['_mmseg_unetpp_prefix'],
     cmdclass={'build_py': BuildPyWithMim},
     install_requires=[
         'torch>=2.1',

@@ -13,23 +13,18 @@ as ``mmseg_unetpp/.mim/configs`` (copied into a wheel, linked by an editable
 install; see ``setup.py``).
 
 MMSeg's own ``tools/train.py`` parses the config before it imports anything
-but MMSeg, so there the prefix is unknown and MMEngine stops with
-``mmengine does not support to load mmseg_unetpp config``.
+but MMSeg. For it, a non-editable install adds the entry at start-up (see
+``_mmseg_unetpp_prefix``, which holds the entry); without that, MMEngine
+stops with ``mmengine does not support to load mmseg_unetpp config``.
 """
 from mmengine.config.utils import MODULE2PACKAGE
 
-PREFIX = 'mmseg_unetpp'
-# What MMEngine locates for the prefix (``mmengine.utils.get_installed_path``):
-# a distribution name, or, when no distribution has that name, a module; the
-# folder found holds ``.mim``. A module of this package makes it the folder
-# of the copy that is imported.
-# The distribution name would not: MMEngine 0.10 joins it to the folder of
-# the distribution's metadata, which for an editable install is
-# site-packages, where no package folder exists.
-LOCATOR = 'mmseg_unetpp.registry'
+from _mmseg_unetpp_prefix import LOCATOR, PREFIX, register
+
+__all__ = ['LOCATOR', 'PREFIX', 'register_config_prefix']
 
 
 def register_config_prefix() -> None:
     """Make MMEngine resolve ``mmseg_unetpp::PATH`` in ``_base_`` to
     ``mmseg_unetpp/.mim/configs/PATH`` of the imported package."""
-    MODULE2PACKAGE[PREFIX] = LOCATOR
+    register(MODULE2PACKAGE)

@@ -2,7 +2,7 @@
 ``pip install`` of a release does), install the wheel (not editable) into a
 new virtual environment that reuses the installed OpenMMLab stack, and
 train a user config that inherits ``mmseg_unetpp::...`` with the tools
-installed in the package; MMSeg's stock ``train.py`` stops at the prefix."""
+installed in the package and with MMSeg's stock ``train.py``."""
 import json
 import os
 import re
@@ -212,14 +212,22 @@ def test_user_config_trains_with_installed_tools(installed, user_project):
     assert rows == ['Class', *CLASSES]
 
 
-def test_stock_train_stops_at_the_prefix(installed, user_project):
-    """MMSeg's train.py parses the config before anything imports the
-    plugin: MMEngine refuses the prefix with the message that the README
-    quotes and explains."""
+def test_wheel_ships_the_startup_hook(installed):
+    with zipfile.ZipFile(installed['wheel']) as whl:
+        names = set(whl.namelist())
+        line = whl.read('mmseg_unetpp-prefix.pth').decode()
+    assert '_mmseg_unetpp_prefix.py' in names
+    assert line == ('import _mmseg_unetpp_prefix; '
+                    '_mmseg_unetpp_prefix.install()\n')
+
+
+def test_stock_train_inherits_with_the_prefix(installed, user_project):
+    """MMSeg's train.py parses the config before it imports anything of
+    this package; the start-up hook makes MMEngine resolve the prefix."""
     work = user_project['root'] / 'work_stock'
-    proc = run([installed['python'], STOCK_TRAIN, user_project['config'],
-                '--work-dir', work], cwd=user_project['root'], check=False)
-    assert proc.returncode != 0
-    assert ('mmengine does not support to load mmseg_unetpp config'
-            in proc.stderr)
-    assert not work.exists()
+    run([installed['python'], STOCK_TRAIN, user_project['config'],
+         '--work-dir', work], cwd=user_project['root'])
+    ckpt = load_from_local_weights_only(str(work / 'iter_1.pth'))
+    heads = [v for k, v in ckpt['state_dict'].items()
+             if k.endswith('conv_seg.weight')]
+    assert heads and all(w.shape[0] == len(CLASSES) for w in heads)

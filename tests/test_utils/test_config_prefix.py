@@ -1,5 +1,7 @@
 """``mmseg_unetpp::`` in ``_base_`` once the plugin is imported, in this
 process (an installed wheel: tests/test_packaging)."""
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -66,3 +68,23 @@ def test_prefix_path_needs_a_folder(tmp_path):
     config = user_config(tmp_path, 'mmseg_unetpp::unetpp_camvid.py')
     with pytest.raises(ValueError, match='relative config path'):
         Config.fromfile(config)
+
+
+def test_startup_hook_registers_the_prefix_without_the_plugin(tmp_path):
+    """What ``mmseg_unetpp-prefix.pth`` runs at start-up: the prefix is in
+    MMEngine's table as soon as MMEngine loads it, and ``mmseg_unetpp``
+    itself is not imported."""
+    script = (
+        'import sys, _mmseg_unetpp_prefix as hook\n'
+        'hook.install()\n'
+        'from mmengine.config.utils import MODULE2PACKAGE\n'
+        'assert MODULE2PACKAGE["mmseg_unetpp"] == hook.LOCATOR\n'
+        'assert "mmseg_unetpp" not in sys.modules\n'
+        'assert not any(isinstance(f, hook.TableFinder)\n'
+        '               for f in sys.meta_path)\n'
+        'hook.install()  # MMEngine already loaded: registered at once\n'
+        'assert not any(isinstance(f, hook.TableFinder)\n'
+        '               for f in sys.meta_path)\n')
+    proc = subprocess.run([sys.executable, '-c', script], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
