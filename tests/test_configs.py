@@ -90,3 +90,21 @@ def test_demo_config_tests_on_the_generated_val_split(tmp_path):
     for loader in ('val_dataloader', 'test_dataloader'):
         cfg[loader].dataset.data_root = root
         assert len(DATASETS.build(cfg[loader].dataset)) == 3
+
+
+def test_model_index_lists_metafiles_of_shipped_configs():
+    """MMEngine reads model-index.yml and every metafile it lists whenever a
+    config inherits ``mmseg_unetpp::``: each must parse, and each model
+    name a config that exists, with an mIoU."""
+    from mmengine.fileio import load
+    repo = CONFIG_DIR.parent
+    index = load(str(repo / 'model-index.yml'))
+    assert index['Import']
+    for metafile in index['Import']:
+        meta = load(str(repo / metafile))
+        for collection in meta['Collections']:
+            assert (repo / collection['README']).is_file()
+        for model in meta['Models']:
+            config = repo / model['Config']
+            assert config.is_file() and config.stem == model['Name']
+            assert 0 < model['Results']['Metrics']['mIoU'] < 100

@@ -89,3 +89,52 @@ def test_cuda_without_a_gpu_is_one_line(deploy_project, monkeypatch, capsys):
              deploy_project['config'], '--device', 'cuda')
     assert capsys.readouterr().err.strip().splitlines()[-1].endswith(
         '--device cuda: no CUDA device is available')
+
+
+def test_in_model_costs_match_the_exports_for_unetplusplus(
+        report, deploy_project, monkeypatch, tmp_path):
+    # UNetPlusPlus stops its encoder at row k in fast mode, so the whole
+    # model at level k computes what the pruned export computes; it still
+    # holds (and saves) every level's weights.
+    main(monkeypatch, 'analysis_tools/level_report.py',
+         deploy_project['config'], '--size', 40, 56, '--iters', 1,
+         '--out', tmp_path, '--in-model')
+    in_model = json.loads((tmp_path / 'levels.json').read_text())
+    assert in_model['in_model'] is True
+    exported = {row['name']: row for row in report['json']['rows']}
+    for row in in_model['rows']:
+        assert row['gflops'] == pytest.approx(exported[row['name']]['gflops'])
+        assert row['params'] == exported['accurate']['params']
+    assert len({row['checkpoint_bytes'] for row in in_model['rows']}) == 1
+
+
+def test_in_model_costs_count_the_whole_encoder():
+    """A ResNet computes every stage whatever level the neck is pruned to:
+    the count in the whole model includes the stages the pruned export
+    drops (a traced count would drop them as unused)."""
+    from mmengine.analysis import FlopAnalyzer
+    from mmengine.config import ConfigDict
+
+    from mmseg_unetpp.apis import build_segmentor, prune, set_fast_mode
+    tool = load_tool('analysis_tools/level_report.py')
+    cfg = ConfigDict(
+        type='DeepSupervisionEncoderDecoder',
+        data_preprocessor=dict(
+            type='SegDataPreProcessor', mean=[0.] * 3, std=[1.] * 3),
+        backbone=dict(type='ResNetV1c', depth=18, stem_channels=8,
+                      base_channels=8),
+        neck=dict(type='UNetPlusPlusNeck', in_channels=[8, 16, 32, 64],
+                  channels=8),
+        decode_head=dict(type='DeepSupervisionHead', in_channels=8,
+                         channels=8, in_index=[0, 1, 2], num_classes=5),
+        test_cfg=dict(mode='whole'))
+    model = build_segmentor(cfg).eval()
+    x = torch.randn(1, 3, 64, 64)
+    pruned = prune(cfg, model.state_dict(), 1)
+    exported = build_segmentor(pruned.model_cfg)
+    exported.load_state_dict(pruned.state_dict)
+    set_fast_mode(model, 1)
+    in_model = tool.costs(model, x, 1)['gflops']
+    encoder = FlopAnalyzer(model.backbone, (x, )).total() / 1e9
+    assert in_model > encoder
+    assert in_model > tool.costs(exported, x, 1)['gflops']

@@ -2,7 +2,7 @@
 costs and, with a checkpoint, what it scores; which level to pick.
 
 ``python tools/analysis_tools/level_report.py CONFIG [CKPT] [--size H W]
-[--iters N] [--device cpu|cuda] [--out DIR] [--tolerance T]
+[--iters N] [--device cpu|cuda] [--out DIR] [--tolerance T] [--in-model]
 [--cfg-options ...]``
 
 For every level k and for accurate mode, of the model a deployment runs
@@ -15,6 +15,12 @@ the pass runs where MMEngine puts it) and the smallest level within
 ``--tolerance`` mIoU points of the best is recommended. Prints a Markdown
 table and the pick last; ``--out`` also writes ``levels.json`` and
 ``levels.png``.
+
+``--in-model`` measures each level in fast mode inside the whole model
+instead: what eval-time pruning buys without an export. ``UNetPlusPlus``
+still stops its encoder at row k there, but an MMSeg encoder under the
+nested neck computes all its stages; parameters and checkpoint size are
+then the whole model's for every level.
 """
 import argparse
 import copy
@@ -53,15 +59,22 @@ from mmseg_unetpp.utils.launch import load_config, require_file, set_work_dir
 
 
 class _Logits(torch.nn.Module):
-    """Backbone + head forward of a segmentor, for FLOP counting."""
+    """Backbone (+ neck) + head forward of a segmentor, for FLOP counting.
+
+    It also returns the backbone's outputs: the count comes from a traced
+    graph, which drops what no output depends on, such as the encoder
+    stages that a pruned neck does not read but the model still computes.
+    """
 
     def __init__(self, segmentor: torch.nn.Module):
         super().__init__()
         self.segmentor = segmentor
 
     def forward(self, x: torch.Tensor):
-        return self.segmentor.decode_head.forward(
-            self.segmentor.extract_feat(x))
+        segmentor = self.segmentor
+        features = segmentor.backbone(x)
+        inputs = segmentor.neck(features) if segmentor.with_neck else features
+        return segmentor.decode_head.forward(inputs), tuple(features)
 
 
 def costs(model: torch.nn.Module, x: torch.Tensor,
@@ -90,14 +103,16 @@ def costs(model: torch.nn.Module, x: torch.Tensor,
 
 
 def prediction(model_cfg: ConfigDict, state_dict: dict, meta: dict,
-               level: Optional[int]) -> Tuple[torch.nn.Module, int]:
+               level: Optional[int],
+               in_model: bool = False) -> Tuple[torch.nn.Module, int]:
     """The model a deployment of ``level`` runs (None: accurate mode, the
     whole model; else the pruned sub-network that ``tools/prune.py``
-    writes) and the bytes of its weights-only checkpoint."""
-    if level is None:
+    writes, or with ``in_model`` the whole model in fast mode at
+    ``level``) and the bytes of its weights-only checkpoint."""
+    if level is None or in_model:
         model = build_segmentor(model_cfg)
         model.load_state_dict(state_dict, strict=True)
-        set_fast_mode(model, None)
+        set_fast_mode(model, level)
         return model, checkpoint_bytes(weights_checkpoint(state_dict, meta))
     pruned = prune(model_cfg, state_dict, level)
     model = build_segmentor(pruned.model_cfg)
@@ -119,6 +134,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--tolerance', type=float, default=1.0,
                         help='mIoU points from the best that a recommended '
                         'level may lose (default: 1.0)')
+    parser.add_argument('--in-model', action='store_true',
+                        help='measure fast mode inside the whole model '
+                        'instead of the pruned exports')
     parser.add_argument('--work-dir')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args()
@@ -157,7 +175,8 @@ def main() -> None:
     x = torch.randn(1, 3, *args.size, device=args.device)
     rows = []
     for level in full.decode_head.levels + [None]:
-        deployed, size = prediction(model_cfg, state_dict, meta, level)
+        deployed, size = prediction(model_cfg, state_dict, meta, level,
+                                    args.in_model)
         deployed = deployed.to(args.device)
         c = costs(deployed, x, args.iters)
         params = sum(p.numel() for p in deployed.parameters())
@@ -169,7 +188,9 @@ def main() -> None:
     pick = recommend(rows, args.tolerance)
     threads = (f'{torch.get_num_threads()} CPU threads'
                if args.device == 'cpu' else torch.cuda.get_device_name())
-    print(f'\ninput 1x3x{args.size[0]}x{args.size[1]}, {threads}')
+    what = ('fast mode in the whole model' if args.in_model else
+            'pruned exports')
+    print(f'\ninput 1x3x{args.size[0]}x{args.size[1]}, {threads}, {what}')
     print(f'| prediction | params (M) | GFLOPs | {args.device.upper()} '
           'ms/image | val mIoU | checkpoint (MB) |')
     print('|---|---|---|---|---|---|')
@@ -182,7 +203,8 @@ def main() -> None:
         os.makedirs(args.out, exist_ok=True)
         info = dict(config=args.config, checkpoint=args.checkpoint,
                     input_shape=[1, 3, *args.size], device=args.device,
-                    threads=torch.get_num_threads(), iters=args.iters)
+                    threads=torch.get_num_threads(), iters=args.iters,
+                    in_model=args.in_model)
         with open(osp.join(args.out, 'levels.json'), 'w') as f:
             json.dump(report_json(rows, pick, args.tolerance, **info), f,
                       indent=2)
