@@ -209,7 +209,7 @@ def main() -> None:
             json.dump(report_json(rows, pick, args.tolerance, **info), f,
                       indent=2)
         title = (f'{osp.splitext(osp.basename(args.config))[0]}: input '
-                 f'{args.size[0]}x{args.size[1]}, {threads}')
+                 f'{args.size[0]}x{args.size[1]}, {threads}, {what}')
         plot_levels(rows, osp.join(args.out, 'levels.png'), title, pick,
                     args.tolerance)
         print(f'\nwrote {osp.join(args.out, "levels.json")} and '
