@@ -10,29 +10,15 @@ from pathlib import Path
 
 import mmseg
 import pytest
+from tiny_project import REPO, make_data, write_config
 
-from mmseg_unetpp.datasets import make_camvid_demo
-
-REPO = Path(__file__).resolve().parents[2]
 STOCK_TOOLS = Path(mmseg.__file__).parent / '.mim' / 'tools'
 
+# The tools' tiny project config, with what these tests add: per-level
+# validation, test-time augmentation, one validation at the end, no best
+# checkpoint.
 CONFIG = """
-_base_ = ['mmseg::_base_/default_runtime.py']
-custom_imports = dict(imports=['mmseg_unetpp'], allow_failed_imports=False)
-data_root = {data_root!r}
-dataset = dict(type='CamVidDataset', data_root=data_root)
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
-    dict(type='RandomCrop', crop_size=(32, 48)),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PackSegInputs')
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
-    dict(type='PackSegInputs')
-]
+_base_ = ['./tiny_base.py']
 tta_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='TestTimeAug', transforms=[
@@ -40,44 +26,10 @@ tta_pipeline = [
          dict(type='RandomFlip', prob=1., direction='horizontal')],
         [dict(type='LoadAnnotations')], [dict(type='PackSegInputs')]])
 ]
-train_dataloader = dict(
-    batch_size=2, num_workers=0,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
-    dataset=dict(**dataset, ann_file='train.txt',
-                 data_prefix=dict(img_path='train', seg_map_path='trainannot'),
-                 pipeline=train_pipeline))
-val_dataloader = dict(
-    batch_size=1, num_workers=0,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(**dataset, ann_file='val.txt',
-                 data_prefix=dict(img_path='val', seg_map_path='valannot'),
-                 pipeline=test_pipeline))
-test_dataloader = val_dataloader
 val_evaluator = dict(type='PerLevelIoUMetric', iou_metrics=['mIoU'])
 test_evaluator = val_evaluator
-model = dict(
-    type='DeepSupervisionEncoderDecoder',
-    data_preprocessor=dict(
-        type='SegDataPreProcessor', mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375], bgr_to_rgb=True, pad_val=0,
-        seg_pad_val=255, size=(32, 48)),
-    backbone=dict(type='UNetPlusPlus', base_channels=4, num_stages=3),
-    decode_head=dict(
-        type='DeepSupervisionHead', in_channels=4, channels=4,
-        in_index=[0, 1], num_classes=11, dropout_ratio=0.0),
-    test_cfg=dict(mode='whole'))
-optim_wrapper = dict(type='OptimWrapper',
-                     optimizer=dict(type='AdamW', lr=1e-3))
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=4, val_interval=4)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
-default_hooks = dict(
-    timer=dict(type='IterTimerHook'),
-    logger=dict(type='LoggerHook', interval=1, log_metric_by_epoch=False),
-    param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=2),
-    sampler_seed=dict(type='DistSamplerSeedHook'),
-    visualization=dict(type='SegVisualizationHook'))
+train_cfg = dict(val_interval=4)
+default_hooks = dict(checkpoint=dict(save_best=None))
 """
 
 
@@ -100,11 +52,10 @@ def project(tmp_path_factory):
     """A user's project dir outside the repo with its own config and a
     model trained for 4 iterations by MMSeg's stock train.py."""
     root = tmp_path_factory.mktemp('user_project')
-    data = make_camvid_demo(str(root / 'data'), num_train=6, num_val=3,
-                            size=(40, 56))
+    data = make_data(root / 'data')
     config = root / 'configs' / 'unetpp_tiny.py'
-    config.parent.mkdir()
-    config.write_text(CONFIG.format(data_root=data))
+    write_config(config.parent / 'tiny_base.py', data)
+    config.write_text(CONFIG)
     work = root / 'work_stock'
     run([sys.executable, STOCK_TOOLS / 'train.py', config, '--work-dir',
          work], cwd=root)

@@ -2,12 +2,12 @@
 data, a config written like the shipped ones, and ``tools/*.py`` run
 in-process as their ``__main__`` runs them (``run_tool(main, argv)``: the
 exit status, user errors printed as one line)."""
-import importlib.util
 import sys
 import uuid
 from pathlib import Path
 
 import torch
+from helpers import load_tool
 
 from mmseg_unetpp.datasets import make_camvid_demo
 from mmseg_unetpp.utils.launch import run_tool
@@ -89,20 +89,6 @@ def make_data(root: Path, num_train: int = 6, num_val: int = 3) -> str:
                             size=(40, 56))
 
 
-_TOOLS = {}
-
-
-def load_tool(name: str):
-    """``tools/<name>.py`` as a module (its ``main(argv)``)."""
-    if name not in _TOOLS:
-        spec = importlib.util.spec_from_file_location(
-            f'tool_{name.replace("/", "_")}', REPO / 'tools' / f'{name}.py')
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        _TOOLS[name] = module
-    return _TOOLS[name]
-
-
 def run_in_process(name: str, *args) -> int:
     """Run ``tools/<name>.py ARGS`` in this process as its ``__main__``
     does; return the exit status (one thread: the tests' models are tiny,
@@ -114,7 +100,7 @@ def run_in_process(name: str, *args) -> int:
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        return run_tool(load_tool(name).main, argv)
+        return run_tool(load_tool(f'{name}.py').main, argv)
     except SystemExit as exit_:  # argparse, or a one-line SystemExit
         if isinstance(exit_.code, str):
             print(exit_.code, file=sys.stderr)

@@ -10,6 +10,7 @@ and the problem instead. Use them in the training, validation and test
 pipelines alike.
 """
 import re
+from contextlib import contextmanager
 from typing import Dict, Iterable, Optional
 
 import numpy as np
@@ -47,6 +48,21 @@ def _detail(error: Exception, path: str) -> str:
     return '' if not text or path in text else f': {text}'
 
 
+@contextmanager
+def _reading(path: str, file_kind: str, content: str):
+    """Turn a missing ``path`` or one that does not decode into a
+    :class:`BadSampleError` naming it (``file_kind``: 'image', 'label';
+    ``content``: what decoding should give, e.g. 'the label map')."""
+    try:
+        yield
+    except FileNotFoundError:
+        raise BadSampleError(f'{path}: {file_kind} file not found') from None
+    except DECODE_ERRORS as error:
+        raise BadSampleError(
+            f'{path}: cannot decode {content} (truncated, or not an image '
+            f'file){_detail(error, path)}') from None
+
+
 @TRANSFORMS.register_module()
 class LoadCheckedImageFromFile(LoadImageFromFile):
     """MMCV's ``LoadImageFromFile`` that names the file it cannot read.
@@ -73,14 +89,8 @@ class LoadCheckedImageFromFile(LoadImageFromFile):
             ``ori_shape``; None only with ``ignore_empty=True``.
         """
         path = results['img_path']
-        try:
+        with _reading(path, 'image', 'the image'):
             results = super().transform(results)
-        except FileNotFoundError:
-            raise BadSampleError(f'{path}: image file not found') from None
-        except DECODE_ERRORS as error:
-            raise BadSampleError(
-                f'{path}: cannot decode the image (truncated, or not an '
-                f'image file){_detail(error, path)}') from None
         if results is not None and 0 in results['img'].shape[:2]:
             raise BadSampleError(
                 f'{path}: empty image of shape {results["img"].shape}')
@@ -133,14 +143,8 @@ class LoadCheckedAnnotations(LoadAnnotations):
                 ``num_classes`` when present.
         """
         path = results['seg_map_path']
-        try:
+        with _reading(path, 'label', 'the label map'):
             super()._load_seg_map(results)
-        except FileNotFoundError:
-            raise BadSampleError(f'{path}: label file not found') from None
-        except DECODE_ERRORS as error:
-            raise BadSampleError(
-                f'{path}: cannot decode the label map (truncated, or not an '
-                f'image file){_detail(error, path)}') from None
         seg = results['gt_seg_map']
         if seg.ndim != 2:
             raise BadSampleError(
