@@ -14,11 +14,4 @@ model = dict(
         in_channels=16, channels=16, num_classes=11, norm_cfg=norm_cfg),
     auxiliary_head=dict(
         in_channels=32, channels=16, num_classes=11, norm_cfg=norm_cfg))
-max_iters = 4400
-param_scheduler = [
-    dict(type='LinearLR', start_factor=0.1, begin=0, end=50, by_epoch=False),
-    dict(type='PolyLR', eta_min=1e-6, power=0.9, begin=50, end=max_iters,
-         by_epoch=False)
-]
-train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
-default_hooks = dict(checkpoint=dict(interval=max_iters))
+train_cfg = dict(max_iters=4400)

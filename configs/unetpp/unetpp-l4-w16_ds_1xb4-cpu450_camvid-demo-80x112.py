@@ -11,12 +11,5 @@ model = dict(
     backbone=dict(base_channels=16, norm_cfg=norm_cfg),
     decode_head=dict(in_channels=16, channels=16, num_classes=11,
                      norm_cfg=norm_cfg))
-max_iters = 450
-param_scheduler = [
-    dict(type='LinearLR', start_factor=0.1, begin=0, end=50, by_epoch=False),
-    dict(type='PolyLR', eta_min=1e-6, power=0.9, begin=50, end=max_iters,
-         by_epoch=False)
-]
 optim_wrapper = dict(optimizer=dict(lr=3e-3))
-train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
-default_hooks = dict(checkpoint=dict(interval=max_iters))
+train_cfg = dict(max_iters=450)

@@ -11,11 +11,4 @@ model = dict(
     backbone=dict(norm_cfg=norm_cfg, init_cfg=None),
     neck=dict(norm_cfg=norm_cfg),
     decode_head=dict(num_classes=11, norm_cfg=norm_cfg))
-max_iters = 2500
-param_scheduler = [
-    dict(type='LinearLR', start_factor=0.1, begin=0, end=50, by_epoch=False),
-    dict(type='PolyLR', eta_min=1e-6, power=0.9, begin=50, end=max_iters,
-         by_epoch=False)
-]
-train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
-default_hooks = dict(checkpoint=dict(interval=max_iters))
+train_cfg = dict(max_iters=2500)

@@ -1,5 +1,7 @@
-# AdamW with poly decay, 40k iterations (UNet++ and U-Net train from
-# scratch; Adam is the paper's optimiser).
+# AdamW with a linear warm-up and poly decay, 40k iterations (UNet++ and
+# U-Net train from scratch; Adam is the paper's optimiser). The poly decay
+# has no `end`: MMEngine ends it at train_cfg.max_iters, so
+# `--cfg-options train_cfg.max_iters=N` shortens the whole schedule.
 optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='AdamW', lr=1e-3, betas=(0.9, 0.999),
@@ -8,8 +10,7 @@ optim_wrapper = dict(
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.1, begin=0, end=500,
          by_epoch=False),
-    dict(type='PolyLR', eta_min=1e-6, power=0.9, begin=500, end=40000,
-         by_epoch=False)
+    dict(type='PolyLR', eta_min=1e-6, power=0.9, begin=500, by_epoch=False)
 ]
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=40000,
                  val_interval=4000)

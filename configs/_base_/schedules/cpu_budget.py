@@ -1,8 +1,14 @@
-# Short CPU runs on top of the AdamW/poly schedule. A config sets max_iters
-# so that it fits its wall-clock budget, and with it the poly end, the
-# validation and the checkpoint interval (MMEngine configs cannot derive
-# them from max_iters).
+# Short CPU runs: the AdamW/poly schedule with a 50-iteration warm-up. A
+# config sets only train_cfg.max_iters (chosen to fit its wall-clock
+# budget): the poly decay ends there, the model is validated once after
+# the last iteration and that checkpoint is the one saved.
 _base_ = ['./adamw_poly_40k.py']
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.1, begin=0, end=50, by_epoch=False),
+    dict(type='PolyLR', eta_min=1e-6, power=0.9, begin=50, by_epoch=False)
+]
+train_cfg = dict(val_interval=10**9)  # and after the last iteration
 default_hooks = dict(
     logger=dict(interval=20),
-    checkpoint=dict(save_best=None, max_keep_ckpts=1))
+    checkpoint=dict(interval=-1, save_last=True, save_best=None,
+                    max_keep_ckpts=1))

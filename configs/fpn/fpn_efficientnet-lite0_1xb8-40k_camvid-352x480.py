@@ -1,0 +1,13 @@
+# Baseline: MMSeg's FPN over ImageNet-pretrained EfficientNet-Lite0 on
+# CamVid, 352x480 crops, batch 8 on one GPU, 40k iterations: the same data
+# and schedule as
+# ../unetpp/unetpp_efficientnet-lite0_ds_1xb8-40k_camvid-352x480.py.
+_base_ = [
+    'mmseg::_base_/default_runtime.py',
+    '../_base_/models/fpn_efficientnet-lite0.py',
+    '../_base_/datasets/camvid.py', '../_base_/schedules/adamw_poly_40k.py'
+]
+crop_size = (352, 480)
+model = dict(
+    data_preprocessor=dict(size=crop_size),
+    decode_head=dict(num_classes=11))

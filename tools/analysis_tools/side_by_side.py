@@ -1,0 +1,186 @@
+"""Train two (or more) configs side by side for the same wall-clock budget.
+
+``python tools/analysis_tools/side_by_side.py CONFIG [CONFIG ...]
+--budget SECONDS [--cores 0 1] [--calibration-iters 40] [--seed 0]
+[--work-dir DIR] [--options 'k=v k=v' ...]``
+
+Each run has a core of its own (``taskset``) and one thread; the runs go
+at the same time, so that they see the same machine:
+
+1. calibration: each config trains ``--calibration-iters`` iterations and
+   its mean step time (data loading included) is read from its log, the
+   first five iterations left out;
+2. each config's ``train_cfg.max_iters`` is the budget divided by its own
+   step time; the configs' poly decay has no ``end``, so it ends there;
+3. the real runs train, validate once after their last iteration, and the
+   table gives iterations, the measured training time and the val scores.
+
+``--options`` takes one quoted string of ``--cfg-options`` per config (in
+the order of the configs; ``''`` for none). ``DIR/side_by_side.json`` keeps
+the table.
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import shlex
+import subprocess
+import sys
+import time
+from typing import Dict, List, Optional
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+TRAIN = osp.join(ROOT, 'tools', 'train.py')
+WARMUP_ITERS = 5
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('configs', nargs='+')
+    parser.add_argument('--budget', type=float, required=True,
+                        help='training seconds of each run')
+    parser.add_argument('--cores', type=int, nargs='+',
+                        help='one CPU core per config (default: 0, 1, ...)')
+    parser.add_argument('--calibration-iters', type=int, default=40)
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--options', nargs='+', default=None,
+                        help="one quoted '--cfg-options' string per config")
+    parser.add_argument('--work-dir', default='work_dirs/side_by_side')
+    args = parser.parse_args(argv)
+    n = len(args.configs)
+    args.cores = args.cores or list(range(n))
+    args.options = args.options or [''] * n
+    if len(args.cores) != n or len(args.options) != n:
+        parser.error(f'give one core and one --options string per config '
+                     f'({n} configs, {len(args.cores)} cores, '
+                     f'{len(args.options)} option strings)')
+    if args.calibration_iters <= WARMUP_ITERS + 5:
+        parser.error('--calibration-iters must be > '
+                     f'{WARMUP_ITERS + 5}, got {args.calibration_iters}')
+    for config in args.configs:
+        if not osp.isfile(config):
+            parser.error(f'config not found: {config}')
+    return args
+
+
+def scalars(work_dir: str) -> List[dict]:
+    """The records of the newest run's ``vis_data/scalars.json``."""
+    runs = sorted(d for d in os.listdir(work_dir)
+                  if osp.isfile(osp.join(work_dir, d, 'vis_data',
+                                         'scalars.json')))
+    if not runs:
+        raise RuntimeError(f'no scalars.json under {work_dir}')
+    with open(osp.join(work_dir, runs[-1], 'vis_data', 'scalars.json')) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def train_all(jobs: List[dict], log_name: str) -> None:
+    """Run every job's training at once, each on its core with one
+    thread; raise if one fails."""
+    env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1')
+    procs = []
+    for job in jobs:
+        os.makedirs(job['work_dir'], exist_ok=True)
+        log = open(osp.join(job['work_dir'], log_name), 'w')
+        command = [
+            'taskset', '-c', str(job['core']), sys.executable, TRAIN,
+            job['config'], '--work-dir', job['work_dir'], '--cfg-options'
+        ] + job['options']
+        procs.append((job, log, subprocess.Popen(
+            command, stdout=log, stderr=subprocess.STDOUT, env=env,
+            cwd=ROOT)))
+    failed = []
+    for job, log, proc in procs:
+        proc.wait()
+        log.close()
+        if proc.returncode:
+            failed.append(f"{job['config']} (see {log.name})")
+    if failed:
+        raise SystemExit('error: training failed: ' + ', '.join(failed))
+
+
+def calibrate(jobs: List[dict], iters: int) -> None:
+    """Set each job's ``step`` (mean seconds per iteration)."""
+    for job in jobs:
+        job['work_dir'] = osp.join(job['root'], 'calibration')
+        job['options'] = job['base_options'] + [
+            f'train_cfg.max_iters={iters}', 'val_dataloader=None',
+            'val_cfg=None', 'val_evaluator=None',
+            'default_hooks.logger.interval=1', 'log_processor.window_size=1',
+            'default_hooks.checkpoint.save_last=False',
+            'default_hooks.checkpoint.interval=-1'
+        ]
+    train_all(jobs, 'calibration.log')
+    for job in jobs:
+        times = [r['time'] for r in scalars(job['work_dir'])
+                 if 'time' in r and r['iter'] > WARMUP_ITERS]
+        job['step'] = sum(times) / len(times)
+
+
+def final_metrics(records: List[dict]) -> Dict[str, float]:
+    """The last validation's metrics (``mIoU``, ``l{k}.mIoU``...)."""
+    vals = [r for r in records if 'mIoU' in r]
+    return {k: v for k, v in vals[-1].items() if 'IoU' in k or 'Dice' in k
+            or k in ('aAcc', 'mAcc')} if vals else {}
+
+
+def main(argv=None) -> Optional[dict]:
+    args = parse_args(argv)
+    jobs = []
+    for k, (config, core, options) in enumerate(
+            zip(args.configs, args.cores, args.options)):
+        name = osp.splitext(osp.basename(config))[0]
+        jobs.append(dict(
+            config=config, core=core, name=name,
+            root=osp.join(args.work_dir, f'{k}_{name}'),
+            base_options=[f'randomness.seed={args.seed}'] +
+            shlex.split(options)))
+    start = time.time()
+    calibrate(jobs, args.calibration_iters)
+    for job in jobs:
+        job['iters'] = max(1, round(args.budget / job['step']))
+        job['work_dir'] = osp.join(job['root'], 'run')
+        interval = 20
+        job['options'] = job['base_options'] + [
+            f"train_cfg.max_iters={job['iters']}",
+            f'default_hooks.logger.interval={interval}',
+            f'log_processor.window_size={interval}'
+        ]
+        print(f"{job['name']}: {job['step']:.3f} s/iter calibrated -> "
+              f"{job['iters']} iterations", flush=True)
+    train_all(jobs, 'train.log')
+    rows = []
+    for job in jobs:
+        records = scalars(job['work_dir'])
+        logged = [r for r in records if 'time' in r]
+        # Every logged time is the mean of the 20 iterations before it.
+        trained = sum(r['time'] for r in logged) * 20
+        rows.append(dict(config=job['config'], core=job['core'],
+                         options=job['base_options'][1:],
+                         calibrated_step=round(job['step'], 4),
+                         iters=job['iters'],
+                         train_seconds=round(trained, 1),
+                         metrics=final_metrics(records)))
+    result = dict(budget=args.budget, seed=args.seed,
+                  calibration_iters=args.calibration_iters,
+                  wall_seconds=round(time.time() - start), runs=rows)
+    os.makedirs(args.work_dir, exist_ok=True)
+    with open(osp.join(args.work_dir, 'side_by_side.json'), 'w') as f:
+        json.dump(result, f, indent=2)
+    print(f'\nbudget {args.budget:g} s per run, seed {args.seed}')
+    print('| config | s/iter | iterations | trained (s) | val mIoU | '
+          'per level |')
+    print('|---|---|---|---|---|---|')
+    for row in rows:
+        m = row['metrics']
+        levels = ', '.join(f"{k.split('.')[0].upper()} {v:.2f}"
+                           for k, v in m.items() if k.endswith('.mIoU'))
+        print(f"| {osp.basename(row['config'])} {' '.join(row['options'])} "
+              f"| {row['calibrated_step']:.3f} | {row['iters']} | "
+              f"{row['train_seconds']:.0f} | {m.get('mIoU', float('nan')):.2f}"
+              f' | {levels} |')
+    return result
+
+
+if __name__ == '__main__':
+    main()
