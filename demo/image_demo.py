@@ -4,28 +4,32 @@
 [--mode accurate|fast] [--level K] [--device cpu] [--opacity A]
 [--with-labels]``
 
-The model is loaded with MMSeg's ``mmseg.apis.init_model`` and run with
-``inference_model``; the overlay is drawn by ``SegLegendVisualizer``
-(MMSeg's ``SegLocalVisualizer`` plus a legend; small images are drawn
-enlarged). ``--level K`` alone means fast mode at level K; a pruned pair
-from ``tools/prune.py`` works as it is.
+``--mode`` alone switches the config's mode (fast at the config's
+level); ``--level K`` means fast mode at level K.
+
+The model is loaded by ``mmseg_unetpp.apis.load_model`` (MMSeg's
+``init_model``, but a checkpoint that does not fit is refused) and run
+with MMSeg's ``inference_model``; the overlay is drawn by
+``SegLegendVisualizer`` (MMSeg's ``SegLocalVisualizer`` plus a legend;
+small images are drawn enlarged). ``--level K`` alone means fast mode at
+level K; a pruned pair from ``tools/prune.py`` works as it is.
 """
-import argparse
 import os
 import os.path as osp
+import sys
+from typing import Optional, Sequence
 
 import mmcv
-import torch
-from mmseg.apis import inference_model, init_model
+from mmseg.apis import inference_model
 
-import mmseg_unetpp  # noqa: F401  (registers the package's modules)
-from mmseg_unetpp.apis import PruningError, check_state_dict, read_checkpoint
-from mmseg_unetpp.utils.launch import load_config, require_file
+from mmseg_unetpp.apis import load_model
+from mmseg_unetpp.utils.errors import BadSampleError
+from mmseg_unetpp.utils.launch import ArgumentParser, require_file, run_tool
 from mmseg_unetpp.visualization import SegLegendVisualizer
 
 
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def parse_args(argv: Optional[Sequence[str]] = None):
+    parser = ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('img', help='image file')
     parser.add_argument('config', help='config file')
     parser.add_argument('checkpoint', help='checkpoint file')
@@ -43,40 +47,26 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--with-labels', action='store_true',
         help="also write class names on the regions (MMSeg's labels)")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if not 0 < args.opacity <= 1:
         parser.error(f'--opacity must be in (0, 1], got {args.opacity}')
-    if args.level is not None:
-        if args.mode == 'accurate':
-            parser.error('--level K selects fast mode; drop --mode accurate')
-        args.mode = 'fast'
+    if args.level is not None and args.mode == 'accurate':
+        parser.error('--level K selects fast mode; drop --mode accurate')
     return args
 
 
-def main() -> None:
-    args = parse_args()
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    args = parse_args(argv)
     require_file(args.img, 'image')
-    require_file(args.checkpoint, 'checkpoint')
     image = mmcv.imread(args.img)
     if image is None:
-        raise SystemExit(f'error: cannot read an image from {args.img}')
+        raise BadSampleError(f'{args.img}: cannot decode the image '
+                             '(truncated, or not an image file)')
     image = mmcv.bgr2rgb(image)
-    if args.device.startswith('cuda') and not torch.cuda.is_available():
-        raise SystemExit(f'error: --device {args.device}: no CUDA device '
-                         'is available')
-    cfg = load_config(args.config)
-    head = cfg.model.decode_head
-    if args.mode is not None:
-        head.mode = args.mode
-    if args.level is not None:
-        head.level = args.level
-    try:
-        state_dict, _ = read_checkpoint(args.checkpoint)
-        model = init_model(cfg, args.checkpoint, device=args.device)
-        # init_model loads leniently; a partly loaded model is refused.
-        check_state_dict(model, state_dict, args.checkpoint)
-    except (PruningError, ValueError) as error:  # e.g. a level not built
-        raise SystemExit(f'error: {error}') from None
+    # --mode fast alone: fast mode at the config's level.
+    cfg_options = {'model.decode_head.mode': args.mode} if args.mode else None
+    model = load_model(args.config, args.checkpoint, args.level,
+                       device=args.device, cfg_options=cfg_options)
     result = inference_model(model, args.img)
     visualizer = SegLegendVisualizer(alpha=args.opacity)
     visualizer.dataset_meta = dict(
@@ -91,11 +81,12 @@ def main() -> None:
         draw_gt=False,
         out_file=args.out_file,
         with_labels=args.with_labels)
-    mode = model.decode_head.mode
+    head = model.decode_head
+    mode = getattr(head, 'mode', 'accurate')
     if mode == 'fast':
-        mode += f', level {model.decode_head.level}'
+        mode += f', level {head.level}'
     print(f'{args.out_file}: {mode}')
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run_tool(main))

@@ -1,4 +1,8 @@
+import logging
+import sys
+
 import pytest
+from mmengine.logging import MMLogger
 from mmengine.registry import init_default_scope
 
 import mmseg_unetpp  # noqa: F401
@@ -8,6 +12,16 @@ import mmseg_unetpp  # noqa: F401
 def mmseg_scope():
     """Build modules the way MMSeg's Runner does (default scope mmseg)."""
     init_default_scope('mmseg')
+
+
+@pytest.fixture(autouse=True)
+def mmengine_logs_to_this_tests_stdout():
+    """MMEngine's loggers live across tests and keep the stdout of the test
+    that made them, closed once that test ends: point them at this one's."""
+    for logger in MMLogger._instance_dict.values():
+        for handler in logger.handlers:
+            if type(handler) is logging.StreamHandler:
+                handler.stream = sys.stdout  # no flush of the closed one
 
 
 @pytest.fixture(scope='session')

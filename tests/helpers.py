@@ -26,6 +26,18 @@ def load_tool(relative_path: str) -> ModuleType:
     return sys.modules[name]
 
 
+def run_main(relative_path: str, *args) -> int:
+    """Run ``tools/<relative_path>``'s ``main`` in this process as its
+    ``__main__`` does: the exit status; a user error is printed as one
+    line on stderr."""
+    from mmseg_unetpp.utils.launch import run_tool
+    tool = load_tool(relative_path)
+    try:
+        return run_tool(tool.main, [str(a) for a in args])
+    except SystemExit as exit_:  # argparse's usage errors (status 2)
+        return exit_.code
+
+
 def make_samples(n: int, num_classes: int, size: Tuple[int, int],
                  seed: int = 0) -> List[SegDataSample]:
     """``n`` data samples of ``size`` with random labels in

@@ -1,13 +1,28 @@
-"""Every shipped config builds and runs one training step and a validation
-on generated data (its model as configured; data and crops made small)."""
+"""The user paths, run with every shipped config (a config added under
+``configs/`` is covered without touching this file):
+
+- training: one iteration, a validation and a test pass on generated data
+  (the model as configured; data and crops made small);
+- inference: ``mmseg.apis.init_model`` + ``inference_model`` and
+  ``demo/image_demo.py`` on a generated image of odd size, with no label
+  file anywhere, in accurate mode, in fast mode at a level and with the
+  pruned pair that ``tools/prune.py`` writes.
+"""
 from pathlib import Path
 
+import mmcv
+import numpy as np
 import pytest
+import torch
+from helpers import load_tool, randomize
 from mmengine.config import Config
-from mmengine.runner import Runner
+from mmengine.runner import Runner, save_checkpoint
+from mmseg.apis import inference_model, init_model
+from mmseg.registry import MODELS
 
 import mmseg_unetpp  # noqa: F401
-from mmseg_unetpp.datasets import make_camvid_demo
+from mmseg_unetpp.datasets import CamVidDataset, make_camvid_demo
+from mmseg_unetpp.datasets.demo_data import draw_scene
 
 CONFIG_DIR = Path(__file__).resolve().parents[1] / 'configs'
 CONFIGS = sorted(
@@ -68,7 +83,8 @@ def test_configs_are_found():
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=lambda p: p.stem)
-def test_config_trains_one_step_and_validates(path, data_root, tmp_path):
+def test_config_trains_one_step_validates_and_tests(path, data_root,
+                                                   tmp_path):
     cfg = shrink(Config.fromfile(str(path)), data_root, str(tmp_path))
     runner = Runner.from_cfg(cfg)
     runner.train()
@@ -79,6 +95,76 @@ def test_config_trains_one_step_and_validates(path, data_root, tmp_path):
     if cfg.model.type == 'DeepSupervisionEncoderDecoder' and len(
             head.in_index) > 1 and head.get('mode', 'accurate') == 'accurate':
         assert {f'l{k + 1}.mIoU' for k in head.in_index} <= set(metrics)
+    assert runner.test_loop.run().keys() == metrics.keys()
+
+
+# An image of odd size, not divisible by 2, 16 or 32, with no label file.
+IMAGE_SIZE = (45, 61)
+
+
+@pytest.fixture(scope='module')
+def image(tmp_path_factory) -> str:
+    img, _ = draw_scene(IMAGE_SIZE, np.random.default_rng(1))
+    path = tmp_path_factory.mktemp('image') / 'frame.png'
+    mmcv.imwrite(img[..., ::-1], str(path))
+    return str(path)
+
+
+def random_checkpoint(config: Path, path: Path) -> str:
+    """A checkpoint of random weights for ``config``'s model, with CamVid's
+    classes and palette in its meta (as training writes them)."""
+    model = randomize(MODELS.build(Config.fromfile(str(config)).model))
+    meta = dict(dataset_meta=dict(
+        classes=list(CamVidDataset.METAINFO['classes']),
+        palette=[list(c) for c in CamVidDataset.METAINFO['palette']]))
+    save_checkpoint(dict(meta=meta, state_dict=model.state_dict()),
+                    str(path))
+    return str(path)
+
+
+def prediction_levels(cfg: Config) -> list:
+    """The levels a model predicts on its own (fast mode, pruning)."""
+    head = cfg.model.decode_head
+    if cfg.model.type != 'DeepSupervisionEncoderDecoder':
+        return []
+    return [index + 1 for index in head.in_index]
+
+
+def predict(config, checkpoint, image, **cfg_options):
+    model = init_model(str(config), checkpoint, device='cpu',
+                       cfg_options=cfg_options or None)
+    result = inference_model(model, image)
+    assert result.pred_sem_seg.shape == IMAGE_SIZE
+    return model, result
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=lambda p: p.stem)
+def test_config_infers_with_mmseg_apis_and_the_image_demo(
+        path, image, tmp_path, monkeypatch, capsys):
+    checkpoint = random_checkpoint(path, tmp_path / 'model.pth')
+    model, result = predict(path, checkpoint, image)
+    assert result.seg_logits.shape == IMAGE_SIZE
+    demo = load_tool('../demo/image_demo.py')
+    overlay = tmp_path / 'overlay.png'
+    assert demo.run_tool(demo.main, [
+        image, str(path), checkpoint, '--out-file', str(overlay)]) == 0
+    assert mmcv.imread(str(overlay)).shape[1] == IMAGE_SIZE[1] * 8
+    levels = prediction_levels(model.cfg)
+    if not levels:
+        return
+    level = levels[0]
+    _, fast = predict(path, checkpoint, image,
+                      **{'model.decode_head.mode': 'fast',
+                         'model.decode_head.level': level})
+    prune = load_tool('prune.py')
+    assert prune.run_tool(prune.main, [
+        str(path), checkpoint, '--level', str(level), '--out',
+        str(tmp_path)]) == 0
+    name = f'{path.stem}_pruned-l{level}'
+    _, pruned = predict(tmp_path / f'{name}.py', str(tmp_path / f'{name}.pth'),
+                        image)
+    torch.testing.assert_close(pruned.seg_logits.data, fast.seg_logits.data,
+                               rtol=1e-4, atol=1e-4)
 
 
 def test_demo_config_tests_on_the_generated_val_split(tmp_path):

@@ -10,29 +10,32 @@ same prediction. The checkpoint holds the weights and the source's
 ``dataset_meta``, ``iter`` and ``epoch`` only. Test the pair with
 ``tools/test.py``, or load it with ``mmseg.apis.init_model``.
 """
-import argparse
 import os
 import os.path as osp
+import sys
+from typing import Optional, Sequence
 
-from mmengine.config import DictAction
 from mmengine.registry import init_default_scope
 from mmengine.runner import save_checkpoint
 
-import mmseg_unetpp  # noqa: F401  (registers the package's modules)
 from mmseg_unetpp.apis import (
-    PruningError,
     checkpoint_bytes,
     describe_encoder,
     prune,
     pruned_config,
-    read_checkpoint,
     weights_checkpoint,
 )
-from mmseg_unetpp.utils.launch import load_config
+from mmseg_unetpp.utils.checkpoint import read_checkpoint
+from mmseg_unetpp.utils.launch import (
+    ArgumentParser,
+    CfgOptionsAction,
+    load_config,
+    run_tool,
+)
 
 
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def parse_args(argv: Optional[Sequence[str]] = None):
+    parser = ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('config', help='config of the trained model')
     parser.add_argument('checkpoint', help='its checkpoint')
     parser.add_argument(
@@ -41,21 +44,17 @@ def parse_args() -> argparse.Namespace:
         '--out', required=True, help='dir for the pruned config and '
         'checkpoint')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
+        '--cfg-options', nargs='+', action=CfgOptionsAction,
         help='override settings of the config, key=value')
-    return parser.parse_args()
+    return parser.parse_args(argv)
 
 
-def main() -> None:
-    args = parse_args()
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    args = parse_args(argv)
     cfg = load_config(args.config, args.cfg_options)
     init_default_scope(cfg.get('default_scope', 'mmseg'))
-    try:
-        state_dict, meta = read_checkpoint(args.checkpoint)
-        pruned = prune(cfg.model, state_dict, args.level,
-                       source=args.checkpoint)
-    except PruningError as error:
-        raise SystemExit(f'error: {error}') from None
+    state_dict, meta = read_checkpoint(args.checkpoint)
+    pruned = prune(cfg.model, state_dict, args.level, source=args.checkpoint)
     os.makedirs(args.out, exist_ok=True)
     name = f'{osp.splitext(osp.basename(args.config))[0]}_pruned-l' \
         f'{args.level}'
@@ -75,4 +74,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run_tool(main))

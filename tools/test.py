@@ -3,9 +3,9 @@
 MMSeg's ``tools/test.py`` with ``mmseg_unetpp`` imported, checkpoints loaded
 with ``torch.load(weights_only=True)`` and the ``pytorch`` launcher on CPU.
 The checkpoint must be intact and fit the config's model exactly
-(``CheckpointMatchHook(strict=True)``). A user error (bad data, file,
-config value or argument) ends with one line ``error: ...`` and exit
-status 1.
+(``CheckpointMatchHook(strict=True)``, whatever the config says for
+fine-tuning). A user error (bad data, file, config value or argument) ends
+with one line ``error: ...`` and exit status 1.
 """
 import argparse
 import os.path as osp
@@ -16,7 +16,7 @@ from mmengine.logging import print_log
 
 import mmseg_unetpp  # noqa: F401  (registers the package's modules)
 from mmseg_unetpp.utils.checkpoint import checkpoint_problem
-from mmseg_unetpp.utils.errors import CorruptCheckpointError
+from mmseg_unetpp.utils.errors import ConfigError, CorruptCheckpointError
 from mmseg_unetpp.utils.launch import (
     LAUNCHERS,
     ArgumentParser,
@@ -62,8 +62,8 @@ def enable_visualization(cfg, args: argparse.Namespace) -> None:
     """Turn on ``SegVisualizationHook`` for ``--show``/``--show-dir``."""
     hook = cfg.default_hooks.get('visualization')
     if hook is None:
-        raise SystemExit('error: --show/--show-dir need '
-                         'default_hooks.visualization in the config')
+        raise ConfigError('--show/--show-dir need '
+                          'default_hooks.visualization in the config')
     hook['draw'] = True
     hook.setdefault('interval', 1)  # every image unless the config thins
     if args.show:
@@ -87,8 +87,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         enable_visualization(cfg, args)
     if args.tta:
         if 'tta_model' not in cfg or 'tta_pipeline' not in cfg:
-            raise SystemExit('error: --tta needs tta_model and tta_pipeline '
-                             'in the config')
+            raise ConfigError('--tta needs tta_model and tta_pipeline in the '
+                              'config')
         cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
         cfg.tta_model.module = cfg.model
         cfg.model = cfg.tta_model

@@ -3,7 +3,7 @@
 # and schedule as
 # ../unetpp/unetpp_efficientnet-lite0_ds_1xb8-40k_camvid-352x480.py.
 _base_ = [
-    'mmseg::_base_/default_runtime.py',
+    '../_base_/default_runtime.py',
     '../_base_/models/fpn_efficientnet-lite0.py',
     '../_base_/datasets/camvid.py', '../_base_/schedules/adamw_poly_40k.py'
 ]

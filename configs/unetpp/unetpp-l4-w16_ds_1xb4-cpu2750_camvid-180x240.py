@@ -1,14 +1,13 @@
 # CPU budget run: UNet++ L4, width 16, deep supervision, CamVid at 180x240,
 # batch 4, 2750 iterations (about 40 min on one CPU core).
 _base_ = [
-    'mmseg::_base_/default_runtime.py', '../_base_/models/unetpp.py',
+    '../_base_/default_runtime.py', '../_base_/models/unetpp.py',
     '../_base_/datasets/camvid_180x240.py', '../_base_/schedules/cpu_budget.py'
 ]
 crop_size = (176, 240)
-norm_cfg = dict(type='BN', requires_grad=True)
 model = dict(
     data_preprocessor=dict(size=crop_size),
-    backbone=dict(base_channels=16, norm_cfg=norm_cfg),
+    backbone=dict(base_channels=16),
     decode_head=dict(
-        in_channels=16, channels=16, num_classes=11, norm_cfg=norm_cfg))
+        in_channels=16, channels=16, num_classes=11))
 train_cfg = dict(max_iters=2750)

@@ -3,14 +3,12 @@
 # core). Random init for comparison:
 # --cfg-options model.backbone.pretrained=False
 _base_ = [
-    'mmseg::_base_/default_runtime.py',
+    '../_base_/default_runtime.py',
     '../_base_/models/unetpp_efficientnet-lite0.py',
     '../_base_/datasets/camvid_180x240.py', '../_base_/schedules/cpu_budget.py'
 ]
 crop_size = (176, 240)
-norm_cfg = dict(type='BN', requires_grad=True)
 model = dict(
     data_preprocessor=dict(size=crop_size),
-    neck=dict(norm_cfg=norm_cfg),
-    decode_head=dict(num_classes=11, norm_cfg=norm_cfg))
+    decode_head=dict(num_classes=11))
 train_cfg = dict(max_iters=4800)

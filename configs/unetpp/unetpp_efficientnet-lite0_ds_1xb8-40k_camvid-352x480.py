@@ -1,7 +1,7 @@
 # UNet++ over ImageNet-pretrained EfficientNet-Lite0 on CamVid, 352x480
 # crops, batch 8 on one GPU, 40k iterations.
 _base_ = [
-    'mmseg::_base_/default_runtime.py',
+    '../_base_/default_runtime.py',
     '../_base_/models/unetpp_efficientnet-lite0.py',
     '../_base_/datasets/camvid.py', '../_base_/schedules/adamw_poly_40k.py'
 ]

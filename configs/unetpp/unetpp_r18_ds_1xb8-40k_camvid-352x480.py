@@ -1,7 +1,7 @@
 # UNet++ over an ImageNet-pretrained ResNetV1c-18 on CamVid, 352x480 crops,
 # batch 8 on one GPU, 40k iterations.
 _base_ = [
-    'mmseg::_base_/default_runtime.py', '../_base_/models/unetpp_r18.py',
+    '../_base_/default_runtime.py', '../_base_/models/unetpp_r18.py',
     '../_base_/datasets/camvid.py', '../_base_/schedules/adamw_poly_40k.py'
 ]
 crop_size = (352, 480)

@@ -1,21 +1,19 @@
-"""Pruned export, ONNX export and inference helpers."""
+"""Inference, pruned export and ONNX export."""
+from .inference import load_model, set_prediction
 from .pruning import (
                       PrunedModel,
                       PruningError,
                       build_segmentor,
-                      check_state_dict,
                       checkpoint_bytes,
                       describe_encoder,
                       describe_levels,
                       prune,
                       pruned_config,
-                      read_checkpoint,
-                      set_fast_mode,
                       weights_checkpoint,
 )
 
 __all__ = [
-    'PrunedModel', 'PruningError', 'build_segmentor', 'check_state_dict',
-    'checkpoint_bytes', 'describe_encoder', 'describe_levels', 'prune',
-    'pruned_config', 'read_checkpoint', 'set_fast_mode', 'weights_checkpoint'
+    'PrunedModel', 'PruningError', 'build_segmentor', 'checkpoint_bytes',
+    'describe_encoder', 'describe_levels', 'load_model', 'prune',
+    'pruned_config', 'set_prediction', 'weights_checkpoint'
 ]

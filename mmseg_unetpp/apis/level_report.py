@@ -22,6 +22,8 @@ class LevelRow:
             pruned export for a level, every level for accurate).
         miou (float, optional): mIoU on the test set (None without a
             checkpoint).
+        baseline (bool): Another model, measured alike for comparison
+            (never recommended).
     """
     name: str
     level: Optional[int]
@@ -30,10 +32,13 @@ class LevelRow:
     latency_ms: float
     checkpoint_bytes: int
     miou: Optional[float] = None
+    baseline: bool = False
 
     @property
     def label(self) -> str:
-        """``'L2'`` or ``'accurate'``."""
+        """``'L2'``, ``'accurate'`` or the baseline's name."""
+        if self.baseline:
+            return self.name
         return 'accurate' if self.level is None else f'L{self.level}'
 
     def to_json(self) -> dict:
@@ -46,7 +51,8 @@ class LevelRow:
 def recommend(rows: Sequence[LevelRow],
               tolerance: float = 1.0) -> Optional[LevelRow]:
     """The smallest level whose mIoU is within ``tolerance`` points of the
-    best mIoU (accurate mode included); accurate mode when no level is.
+    best mIoU (accurate mode included, baselines not); accurate mode when
+    no level is.
 
     Args:
         rows (Sequence[LevelRow]): The report's rows.
@@ -58,7 +64,9 @@ def recommend(rows: Sequence[LevelRow],
     if tolerance < 0:
         raise ValueError(f'tolerance must be >= 0 mIoU points, got '
                          f'{tolerance}')
-    scored = [row for row in rows if row.miou is not None]
+    scored = [
+        row for row in rows if row.miou is not None and not row.baseline
+    ]
     if not scored:
         return None
     best = max(row.miou for row in scored)
@@ -79,16 +87,18 @@ def plot_levels(rows: Sequence[LevelRow],
     """mIoU against latency and against GFLOPs, one labelled point per
     prediction, saved as a PNG.
 
-    The levels are joined in order; accurate mode is a star; the
-    recommended pick is circled and the band of mIoUs within ``tolerance``
-    of the best is shaded. Without mIoUs the y-axis is parameters.
+    The levels are joined in order; accurate mode is a star, a baseline a
+    black diamond; the recommended pick is circled and the band of mIoUs
+    within ``tolerance`` of the best is shaded. Without mIoUs the y-axis is
+    parameters.
     """
     scored = all(row.miou is not None for row in rows)
     fig = Figure(figsize=(11, 5), dpi=110, layout='constrained')
     axes = fig.subplots(1, 2, sharey=True)
     levels = [row for row in rows if row.level is not None]
     levels.sort(key=lambda row: row.level)
-    accurate = [row for row in rows if row.level is None]
+    accurate = [row for row in rows if row.level is None and not row.baseline]
+    baselines = [row for row in rows if row.baseline]
 
     def y(row: LevelRow) -> float:
         return row.miou if scored else row.params / 1e6
@@ -101,7 +111,10 @@ def plot_levels(rows: Sequence[LevelRow],
         if accurate:
             ax.plot([x(r) for r in accurate], [y(r) for r in accurate], '*',
                     color='tab:red', markersize=15, label='accurate mode')
-        for row in rows:  # levels below right, accurate above left
+        for row in baselines:
+            ax.plot([x(row)], [y(row)], 'D', color='black', markersize=9,
+                    label=f'baseline: {row.name}')
+        for row in rows:  # levels below right, the others above left
             above = row.level is None
             ax.annotate(row.label, (x(row), y(row)),
                         textcoords='offset points',
@@ -110,7 +123,7 @@ def plot_levels(rows: Sequence[LevelRow],
                         va='bottom' if above else 'top',
                         fontsize=11, fontweight='bold')
         if scored and pick is not None:
-            best = max(r.miou for r in rows)
+            best = max(r.miou for r in rows if not r.baseline)
             ax.axhspan(best - tolerance, best, color='tab:green', alpha=0.12,
                        label=f'within {tolerance:g} mIoU of the best')
             ax.plot([x(pick)], [y(pick)], 'o', markersize=20,

@@ -27,6 +27,7 @@ import torch.nn as nn
 from mmseg.models.utils import resize
 
 from ..models.decode_heads import DeepSupervisionHead
+from ..utils.errors import MissingPackageError
 
 INPUT_NAME = 'image'
 OUTPUT_NAME = 'seg_logits'
@@ -38,13 +39,14 @@ def import_deploy(name: str) -> ModuleType:
     """``onnx`` or ``onnxruntime``.
 
     Raises:
-        ImportError: naming the extra that installs it.
+        MissingPackageError: naming the extra that installs it.
     """
     try:
         return importlib.import_module(name)
     except ImportError:
-        raise ImportError(f'{name} is not installed; it comes with the '
-                          f'deploy extra: {DEPLOY_EXTRA}') from None
+        raise MissingPackageError(f'{name} is not installed; it comes with '
+                                  f'the deploy extra: {DEPLOY_EXTRA}'
+                                  ) from None
 
 
 class SegmentorLogits(nn.Module):

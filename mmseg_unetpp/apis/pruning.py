@@ -25,21 +25,20 @@ does not reproduce it falls back to the whole encoder.
 """
 import copy
 import io
-import os.path as osp
-import pickle
 from dataclasses import dataclass
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
 from mmengine.config import Config, ConfigDict
-from mmengine.runner import CheckpointLoader
 from mmseg.models.backbones import MixVisionTransformer, ResNet
 from mmseg.registry import MODELS
 
 from ..models.backbones import EfficientNetLite, UNetPlusPlus
 from ..models.decode_heads import DeepSupervisionHead
-from ..models.necks import UNetPlusPlusNeck
+from ..models.segmentors import DeepSupervisionEncoderDecoder
+from ..utils.checkpoint import load_weights
+from ..utils.errors import UserError
 
 # How the encoder of a pruned model was made (``PrunedModel.encoder``):
 # the UNet++ grid's rows 0..k, an encoder cut to its first k + 1 stages
@@ -57,8 +56,8 @@ BRANCH_PREFIX = 'decode_head.branches.'
 KEPT_META = ('dataset_meta', 'epoch', 'iter')
 
 
-class PruningError(ValueError):
-    """A level, model or checkpoint that cannot be pruned as asked."""
+class PruningError(UserError, ValueError):
+    """A level or model that cannot be pruned as asked."""
 
 
 @dataclass
@@ -93,104 +92,11 @@ def describe_encoder(encoder: str, level: int) -> str:
     return ENCODER_DESCRIPTIONS[encoder].format(k=level, stages=level + 1)
 
 
-def read_checkpoint(path: str) -> Tuple[Dict[str, torch.Tensor], dict]:
-    """The weights and meta of an MMEngine checkpoint (or of a bare state
-    dict), read on the CPU with ``torch.load(weights_only=True)``.
-
-    Returns:
-        tuple: ``(state_dict, meta)``; ``meta`` is ``{}`` when absent.
-
-    Raises:
-        PruningError: one line when ``path`` is not a file or not a
-            checkpoint.
-    """
-    if not osp.isfile(path):
-        raise PruningError(f'checkpoint not found: {path}')
-    try:
-        checkpoint = CheckpointLoader.load_checkpoint(path, map_location='cpu')
-    except (pickle.UnpicklingError, RuntimeError, EOFError, OSError,
-            ValueError) as error:
-        reason = str(error).strip().splitlines()[0] if str(error) else ''
-        raise PruningError(f'cannot read checkpoint {path}: '
-                           f'{type(error).__name__}: {reason}') from None
-    if not isinstance(checkpoint, dict):
-        raise PruningError(f'{path} holds a {type(checkpoint).__name__}, '
-                           'not a checkpoint dict')
-    state_dict = checkpoint.get('state_dict', checkpoint)
-    if not state_dict or not all(
-            isinstance(v, torch.Tensor) for v in state_dict.values()):
-        raise PruningError(f'{path} has no state_dict of tensors')
-    return dict(state_dict), dict(checkpoint.get('meta') or {})
-
-
-def check_state_dict(model: nn.Module,
-                     state_dict: Mapping[str, torch.Tensor],
-                     source: str = 'the checkpoint',
-                     shown: int = 3) -> None:
-    """Check that ``state_dict`` has exactly ``model``'s keys and shapes.
-
-    Args:
-        model (nn.Module): The model built from the config.
-        state_dict (Mapping[str, Tensor]): The checkpoint's weights.
-        source (str): What the weights are called in the message (e.g.
-            the checkpoint's path).
-        shown (int): How many keys of each kind the message names.
-
-    Raises:
-        PruningError: one line naming the first missing keys, unexpected
-            keys and keys whose shapes differ (with both shapes).
-    """
-    expected = model.state_dict()
-    missing = [k for k in expected if k not in state_dict]
-    unexpected = [k for k in state_dict if k not in expected]
-    shapes = [(k, tuple(state_dict[k].shape), tuple(v.shape))
-              for k, v in expected.items()
-              if k in state_dict and state_dict[k].shape != v.shape]
-    if not (missing or unexpected or shapes):
-        return
-
-    def named(keys: List[str]) -> str:
-        more = f' (+{len(keys) - shown} more)' if len(keys) > shown else ''
-        return ', '.join(keys[:shown]) + more
-
-    parts = []
-    if missing:
-        parts.append(f'missing {named(missing)}')
-    if unexpected:
-        parts.append(f'unexpected {named(unexpected)}')
-    if shapes:
-        shown_shapes = [
-            f'{k} {tuple(got)} in the checkpoint, {tuple(want)} in the '
-            'model'
-            for k, got, want in shapes
-        ]
-        parts.append(f'shape mismatch {named(shown_shapes)}')
-    raise PruningError(f'{source} does not fit the config: ' +
-                       '; '.join(parts))
-
-
 def build_segmentor(model_cfg: ConfigDict) -> nn.Module:
     """The segmentor of ``model_cfg`` on the CPU in eval mode, without
     pretrained initialisation (its weights come from a checkpoint)."""
     model = MODELS.build(_without_pretrained(model_cfg))
     return model.cpu().eval()
-
-
-def set_fast_mode(model: nn.Module, level: Optional[int]) -> None:
-    """Fast mode at ``level`` (``None``: accurate mode), with the backbone
-    and neck pruned in step as ``DeepSupervisionEncoderDecoder`` does."""
-    head = model.decode_head
-    if level is None:
-        head.mode = 'accurate'
-    else:
-        head.mode, head.level = 'fast', level
-    if hasattr(model, 'sync_pruning'):
-        model.sync_pruning()
-        return
-    for part in ('backbone', 'neck'):
-        module = getattr(model, part, None)
-        if hasattr(module, 'eval_level'):
-            module.eval_level = level
 
 
 def prune(model_cfg: ConfigDict,
@@ -216,23 +122,29 @@ def prune(model_cfg: ConfigDict,
         PrunedModel: config, weights and how the encoder was made.
 
     Raises:
-        PruningError: for a level outside the model's levels, a model
-            without a prunable grid, or weights that do not fit.
+        PruningError: for a level outside the model's levels or a model
+            without a prunable grid.
+        CheckpointMismatchError: for weights that do not fit.
     """
     full = build_segmentor(model_cfg)
+    if (not isinstance(full, DeepSupervisionEncoderDecoder)
+            or full.grid is None):
+        raise PruningError(
+            'pruning needs a DeepSupervisionEncoderDecoder with a '
+            'UNetPlusPlus backbone or a UNetPlusPlusNeck, got '
+            f'{type(full).__name__} with backbone '
+            f'{type(full.backbone).__name__} and neck '
+            f'{type(getattr(full, "neck", None)).__name__}')
     head = full.decode_head
-    if not isinstance(head, DeepSupervisionHead):
-        raise PruningError('pruning needs a DeepSupervisionHead decode_head, '
-                           f'got {type(head).__name__}')
     if level not in head.levels:
         raise PruningError(f'level {level} is outside the model\'s levels '
                            f'{describe_levels(head.levels)}')
-    check_state_dict(full, state_dict, source)
-    full.load_state_dict(state_dict, strict=True)
+    load_weights(full, state_dict, source)
     try:
-        set_fast_mode(full, level)
-    except ValueError as error:  # e.g. skip_mode='plain' below level L
+        full.grid.decoder.resolve_level(level)
+    except ValueError as error:  # e.g. skip_mode='plain' below L
         raise PruningError(f'fast mode at level {level}: {error}') from None
+    head.set_level(level)
     branch = head.levels.index(level)
     candidates = _candidates(model_cfg, full, level, branch)
     sample = _random_input(model_cfg, full) if verify else None
@@ -318,20 +230,12 @@ def _candidates(model_cfg: ConfigDict, full: nn.Module, level: int,
     rows = level + 1
     if isinstance(full.backbone, UNetPlusPlus):
         backbone = cfg.backbone
-        backbone.pop('eval_level', None)
         backbone.num_stages = rows
         for key in ('stage_channels', 'channel_multipliers'):
             if backbone.get(key) is not None:
                 backbone[key] = list(backbone[key])[:rows]
         return [(cfg, ENCODER_ROWS)]
-    neck = getattr(full, 'neck', None)
-    if not isinstance(neck, UNetPlusPlusNeck):
-        raise PruningError(
-            'pruning needs a UNetPlusPlus backbone or a UNetPlusPlusNeck, '
-            f'got backbone {type(full.backbone).__name__} and neck '
-            f'{type(neck).__name__}')
-    cfg.neck.pop('eval_level', None)
-    cfg.neck.in_channels = list(neck.encoder_channels)[:rows]
+    cfg.neck.in_channels = list(full.neck.decoder.encoder_channels)[:rows]
     if isinstance(cfg.neck.get('channels'), (list, tuple)):
         cfg.neck.channels = list(cfg.neck.channels)[:level]
     out_indices = getattr(full.backbone, 'out_indices', None)
@@ -414,9 +318,7 @@ def _random_input(model_cfg: ConfigDict, full: nn.Module) -> torch.Tensor:
     channels = model_cfg.backbone.get('in_channels', 3)
     if not isinstance(channels, int):
         channels = 3
-    grid = full.backbone if isinstance(full.backbone,
-                                       UNetPlusPlus) else full.neck
-    side = 2**(grid.num_levels + 2)
+    side = 2**(full.grid.num_levels + 2)
     generator = torch.Generator().manual_seed(0)
     return torch.randn(1, channels, side + 3, side + 13, generator=generator)
 

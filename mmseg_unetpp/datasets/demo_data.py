@@ -95,10 +95,11 @@ def draw_scene(size: Tuple[int, int],
         cx = rng.uniform(0.1, 0.9) * w
         cw = w * rng.uniform(0.12, 0.22) * (0.5 + cy / h)
         c.rect(cy - cw * 0.45, cy, cx - cw / 2, cx + cw / 2, 8)
-    for _ in range(rng.integers(1, 3)):  # pedestrians on the sidewalk
+    for _ in range(rng.integers(1, 4)):  # pedestrians on the sidewalk
         cy = rng.uniform(horizon + 2, kerb)
         cx = rng.uniform(0.05, 0.95) * w
-        c.ellipse(cy - h * 0.06, cx, h * 0.07, max(1.5, w * 0.012), 9)
+        c.ellipse(cy - h * 0.08, cx, h * 0.09, max(2.5, w * 0.025), 9)
+        c.ellipse(cy - h * 0.19, cx, h * 0.03, max(2, w * 0.018), 9)  # head
     if rng.random() < 0.8:  # a bicyclist on the road
         cy = rng.uniform(kerb + 6, h - 4)
         cx = rng.uniform(0.1, 0.9) * w

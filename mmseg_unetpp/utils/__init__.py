@@ -17,6 +17,7 @@ from .errors import (
                          ConfigError,
                          CorruptCheckpointError,
                          DataCheckError,
+                         MissingPackageError,
                          NonFiniteLossError,
                          NonFiniteWeightsError,
                          UserError,
@@ -26,7 +27,8 @@ from .errors import (
 __all__ = [
     'AtomicLocalBackend', 'BadSampleError', 'CheckpointError',
     'CheckpointMismatchError', 'ConfigError', 'CorruptCheckpointError',
-    'DataCheckError', 'NonFiniteLossError', 'NonFiniteWeightsError',
+    'DataCheckError', 'MissingPackageError', 'NonFiniteLossError',
+    'NonFiniteWeightsError',
     'UnsafeCheckpointError', 'UserError', 'check_mmcv', 'checkpoint_problem',
     'error_line', 'history_buffer_getattr', 'latest_intact_checkpoint',
     'load_from_local_weights_only', 'register_config_prefix',

@@ -1,4 +1,19 @@
-"""Loading MMEngine checkpoints with ``torch.load(weights_only=True)``.
+"""Checkpoints: read, compare with a model, load, describe; one error type.
+
+Every function here raises :class:`CheckpointError` (or a subclass) with a
+one-line message naming the file:
+
+- :func:`read_checkpoint`: the weights and meta of a file;
+- :func:`compare_state_dicts`, :func:`check_fit`, :func:`load_weights`:
+  whether a state dict fits a model, tensor by tensor (BN's
+  ``num_batches_tracked`` counters are not compared, as in MMEngine), and
+  loading it only when it fits;
+- :func:`upgrade_state_dict`: the key map from the layout written before
+  the nested decoder became a part of its own (applied on every load);
+- :func:`checkpoint_problem`, :func:`latest_intact_checkpoint`,
+  :func:`resolve_resume`: truncated and corrupt files, and what to resume
+  from;
+- the loader MMEngine uses for local files, with ``weights_only=True``.
 
 Since torch 2.6 ``torch.load`` defaults to ``weights_only=True``, which
 refuses the Python objects MMEngine writes into a checkpoint's ``meta`` and
@@ -19,14 +34,31 @@ import pickle
 import re
 import zipfile
 import zlib
-from typing import Any, Callable, Iterable, List, Optional, Tuple, Union
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    Iterable,
+    List,
+    Mapping,
+    Optional,
+    Tuple,
+    Union,
+)
 
 import numpy as np
 import torch
+import torch.nn as nn
 from mmengine.logging import HistoryBuffer
 from mmengine.runner import CheckpointLoader
 
-from .errors import CheckpointError, CorruptCheckpointError
+from .errors import (
+    CheckpointError,
+    CheckpointMismatchError,
+    CorruptCheckpointError,
+)
 
 # ``HistoryBuffer.statistics_methods`` of a freshly made buffer.
 HISTORY_BUFFER_METHODS = frozenset(('min', 'max', 'current', 'mean'))
@@ -99,7 +131,7 @@ def load_from_local_weights_only(filename: str,
     if not osp.isfile(filename):
         raise FileNotFoundError(f'checkpoint not found: {filename}')
     try:
-        return torch.load(
+        checkpoint = torch.load(
             filename, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as error:
         if checkpoint_problem(filename) is not None:
@@ -128,6 +160,13 @@ def load_from_local_weights_only(filename: str,
             raise CorruptCheckpointError(f'{filename}: {problem}') from None
         raise CheckpointError(f'cannot load checkpoint {filename}: '
                               f'{_unpickler_reason(str(error))}') from None
+    if isinstance(checkpoint, dict):
+        if isinstance(checkpoint.get('state_dict'), dict):
+            checkpoint['state_dict'] = upgrade_state_dict(
+                checkpoint['state_dict'])
+        else:
+            checkpoint = upgrade_state_dict(checkpoint)
+    return checkpoint
 
 
 def _unpickler_reason(message: str) -> str:
@@ -276,3 +315,169 @@ def resolve_resume(work_dir: str,
         return None, None
     return fallback, (f'{reason}; resuming from {fallback}, the latest '
                       f'intact checkpoint in {work_dir}')
+
+
+# Keys of the first layout: the grid's nodes directly under the backbone or
+# neck (``backbone.nodes.x_1_0``, ``neck.nodes.x_0_2``, ``backbone.ups...``).
+_FIRST_LAYOUT = re.compile(
+    r'^(?P<part>backbone|neck)\.(?P<key>nodes\.x_(?P<i>\d+)_(?P<j>\d+)|'
+    r'ups\.up_\d+_\d+)(?P<rest>\..*|$)')
+
+
+def _upgraded_key(key: str) -> str:
+    match = _FIRST_LAYOUT.match(key)
+    if match is None:
+        return key
+    part, rest = match['part'], match['rest']
+    if match['j'] == '0':  # the paper's encoder column
+        return f"{part}.encoder.x_{match['i']}_0{rest}"
+    return f"{part}.decoder.{match['key']}{rest}"
+
+
+def upgrade_state_dict(state_dict: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The state dict with the keys of the first layout renamed.
+
+    Checkpoints written before the nested decoder was a part of its own
+    hold the grid's nodes directly under the backbone or neck. They map
+    one to one onto the current layout::
+
+        backbone.nodes.x_1_0.*   -> backbone.encoder.x_1_0.*
+        backbone.nodes.x_0_2.*   -> backbone.decoder.nodes.x_0_2.*
+        neck.nodes.x_0_2.*       -> neck.decoder.nodes.x_0_2.*
+        {backbone,neck}.ups.*    -> {backbone,neck}.decoder.ups.*
+
+    Other keys, and a state dict of the current layout, are returned
+    unchanged (the same object). The module metadata that ``state_dict()``
+    attaches is renamed alike.
+    """
+    if not any(_FIRST_LAYOUT.match(key) for key in state_dict):
+        return state_dict
+    upgraded = OrderedDict(
+        (_upgraded_key(key), value) for key, value in state_dict.items())
+    metadata = getattr(state_dict, '_metadata', None)
+    if metadata is not None:
+        upgraded._metadata = OrderedDict(
+            (_upgraded_key(key + '.')[:-1] if key else key, value)
+            for key, value in metadata.items())
+    return upgraded
+
+
+def read_checkpoint(path: str) -> Tuple[Dict[str, torch.Tensor], dict]:
+    """The weights and meta of an MMEngine checkpoint (or of a bare state
+    dict), read on the CPU with ``torch.load(weights_only=True)``.
+
+    Returns:
+        tuple: ``(state_dict, meta)``; ``meta`` is ``{}`` when absent.
+
+    Raises:
+        CheckpointError: one line when ``path`` is missing, not a
+            checkpoint, unsafe or holds no tensors.
+    """
+    try:
+        checkpoint = CheckpointLoader.load_checkpoint(path, map_location='cpu')
+    except FileNotFoundError:
+        raise CheckpointError(f'checkpoint not found: {path}') from None
+    except (pickle.UnpicklingError, RuntimeError, EOFError, OSError,
+            ValueError) as error:
+        if isinstance(error, CheckpointError):
+            raise
+        reason = str(error).strip().splitlines()[0] if str(error) else ''
+        raise CheckpointError(f'cannot read checkpoint {path}: '
+                              f'{type(error).__name__}: {reason}') from None
+    if not isinstance(checkpoint, dict):
+        raise CheckpointError(f'{path} holds a {type(checkpoint).__name__}, '
+                              'not a checkpoint dict')
+    state_dict = checkpoint.get('state_dict', checkpoint)
+    if not state_dict or not all(
+            isinstance(v, torch.Tensor) for v in state_dict.values()):
+        raise CheckpointError(f'{path} has no state_dict of tensors')
+    return state_dict, dict(checkpoint.get('meta') or {})
+
+
+@dataclass
+class StateDictDiff:
+    """How a checkpoint's state dict differs from a model's.
+
+    Attributes:
+        missing (list[str]): The model's keys the checkpoint lacks.
+        unexpected (list[str]): The checkpoint's keys the model lacks.
+        mismatched (list[tuple]): ``(key, checkpoint shape, model shape)``.
+        fitting (int): The model's tensors the checkpoint can fill.
+    """
+    missing: List[str]
+    unexpected: List[str]
+    mismatched: List[Tuple[str, tuple, tuple]]
+    fitting: int
+
+    def __bool__(self) -> bool:
+        return bool(self.missing or self.unexpected or self.mismatched)
+
+    def describe(self, limit: int = 2) -> str:
+        """``'2 tensor(s) of another shape (k: (16, 3) in the checkpoint,
+        (32, 3) in the model; ...), 1 missing (k2)'``, naming at most
+        ``limit`` keys of each kind."""
+
+        def first(items: list, show=str) -> str:
+            shown = '; '.join(show(item) for item in items[:limit])
+            return shown + ('; ...' if len(items) > limit else '')
+
+        parts = []
+        if self.mismatched:
+            parts.append(
+                f'{len(self.mismatched)} tensor(s) of another shape (' +
+                first(self.mismatched, lambda m: f'{m[0]}: {m[1]} in the '
+                      f'checkpoint, {m[2]} in the model') + ')')
+        if self.missing:
+            parts.append(f'{len(self.missing)} missing '
+                         f'({first(self.missing)})')
+        if self.unexpected:
+            parts.append(f'{len(self.unexpected)} not in the model '
+                         f'({first(self.unexpected)})')
+        return ', '.join(parts)
+
+
+def _counter(key: str) -> bool:
+    return key.endswith('num_batches_tracked')
+
+
+def compare_state_dicts(checkpoint: Mapping[str, Any],
+                        model: Mapping[str, Any]) -> StateDictDiff:
+    """Compare a checkpoint's state dict with a model's, key by key and
+    shape by shape; BN's ``num_batches_tracked`` counters are not compared
+    (MMEngine does not either)."""
+    missing = [k for k in model if k not in checkpoint and not _counter(k)]
+    unexpected = [
+        k for k in checkpoint if k not in model and not _counter(k)
+    ]
+    mismatched = [(k, tuple(checkpoint[k].shape), tuple(model[k].shape))
+                  for k in model if k in checkpoint
+                  and hasattr(checkpoint[k], 'shape')
+                  and tuple(checkpoint[k].shape) != tuple(model[k].shape)]
+    fitting = len([k for k in model if not _counter(k)]) - len(missing) - \
+        len(mismatched)
+    return StateDictDiff(missing, unexpected, mismatched, fitting)
+
+
+def check_fit(model: nn.Module,
+              state_dict: Mapping[str, Any],
+              source: str = 'the checkpoint') -> None:
+    """Refuse weights that do not fit ``model`` exactly.
+
+    Raises:
+        CheckpointMismatchError: naming ``source`` and the first keys of
+            each kind.
+    """
+    diff = compare_state_dicts(state_dict, model.state_dict())
+    if diff:
+        raise CheckpointMismatchError(
+            f'{source} does not fit the model of this config: '
+            f'{diff.describe()}; it was trained with another model or '
+            'config')
+
+
+def load_weights(model: nn.Module,
+                 state_dict: Mapping[str, Any],
+                 source: str = 'the checkpoint') -> None:
+    """Load weights that fit ``model`` exactly (:func:`check_fit`)."""
+    check_fit(model, state_dict, source)
+    model.load_state_dict(state_dict, strict=False)

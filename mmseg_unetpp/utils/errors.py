@@ -45,6 +45,10 @@ class ConfigError(UserError, ValueError):
     """A config value that cannot be built."""
 
 
+class MissingPackageError(UserError, ImportError):
+    """An optional package that a feature needs is not installed."""
+
+
 # The last line of a traceback: ``package.module.SomeError: message``.
 _TRACEBACK_TAIL = re.compile(r'^(?:[A-Za-z_][\w.]*\.)?[A-Za-z_]\w*: ')
 

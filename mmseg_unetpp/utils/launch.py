@@ -71,18 +71,17 @@ def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
     ``--cfg-options``.
 
     Raises:
-        SystemExit: with a one-line message if ``path``, or a config it
-            inherits (e.g. ``mmseg_unetpp::unetpp/....py``), is not a file.
+        FileNotFoundError: if ``path``, or a config it inherits (e.g.
+            ``mmseg_unetpp::unetpp/....py``), is not a file.
         ConfigError: if the config cannot be parsed.
     """
-    if not osp.isfile(path):
-        raise SystemExit(f'error: config file not found: {path}')
+    require_file(path, 'config file')
     try:
         cfg = Config.fromfile(path)
         if cfg_options:
             cfg.merge_from_dict(cfg_options)
     except FileNotFoundError as error:  # a base config, named by MMEngine
-        raise SystemExit(f'error: {path}: {error}') from None
+        raise FileNotFoundError(f'{path}: {error}') from None
     except (SyntaxError, ImportError, KeyError, ValueError, TypeError,
             AttributeError, NameError) as error:
         raise ConfigError(f'config {path}: {_message(error)}') from error
@@ -147,26 +146,6 @@ def add_hook(cfg: Config, hook_type: str, **override: Any) -> None:
     cfg.custom_hooks = hooks
 
 
-def remove_hook(cfg: Config, hook_type: str) -> None:
-    """Drop every ``custom_hooks`` entry of ``hook_type``."""
-    cfg.custom_hooks = [
-        h for h in cfg.get('custom_hooks') or []
-        if h.get('type') != hook_type
-    ]
-
-
-def use_atomic_checkpoints(cfg: Config) -> None:
-    """Write checkpoints through ``AtomicLocalBackend`` (temporary file,
-    then rename) when they go to a local folder and the config names no
-    file backend for them."""
-    hook = (cfg.get('default_hooks') or {}).get('checkpoint')
-    if not hook or hook.get('backend_args') or hook.get('file_client_args'):
-        return
-    out_dir = hook.get('out_dir') or cfg.work_dir
-    if '://' not in str(out_dir):
-        hook['backend_args'] = dict(backend='atomic_local')
-
-
 def set_work_dir(cfg: Config, work_dir: Optional[str], config: str) -> None:
     """``--work-dir``, else the config's, else ``work_dirs/<config name>``."""
     if work_dir is not None:
@@ -177,9 +156,10 @@ def set_work_dir(cfg: Config, work_dir: Optional[str], config: str) -> None:
 
 
 def require_file(path: str, what: str) -> None:
-    """Exit with a one-line message unless ``path`` is a file."""
+    """Raise ``FileNotFoundError('{what} not found: {path}')`` unless
+    ``path`` is a file (:func:`run_tool` prints it as one line)."""
     if not osp.isfile(path):
-        raise SystemExit(f'error: {what} not found: {path}')
+        raise FileNotFoundError(f'{what} not found: {path}')
 
 
 def _sync_bn_to_bn(node: Any) -> bool:

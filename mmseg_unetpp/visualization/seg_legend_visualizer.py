@@ -38,6 +38,11 @@ class SegLegendVisualizer(SegLocalVisualizer):
         min_side (int): Shorter side, in pixels, below which drawings are
             enlarged. 0 disables. Default: 360.
         legend (bool): Draw the legend. Default: True.
+        region_labels (bool, optional): Write class names on the regions
+            (MMSeg's ``with_labels``). None follows the caller's
+            ``with_labels`` (``SegVisualizationHook`` asks for them);
+            False keeps small drawings clear, the legend naming the
+            classes. Default: None.
         **kwargs: ``SegLocalVisualizer`` arguments (``alpha``,
             ``vis_backends``, ``save_dir``, ``classes``, ``palette``...).
     """
@@ -46,12 +51,14 @@ class SegLegendVisualizer(SegLocalVisualizer):
                  name: str = 'visualizer',
                  min_side: int = 360,
                  legend: bool = True,
+                 region_labels: Optional[bool] = None,
                  **kwargs):
         if min_side < 0:
             raise ValueError(f'min_side must be >= 0, got {min_side}')
         super().__init__(name=name, **kwargs)
         self.min_side = min_side
         self.legend = legend
+        self.region_labels = region_labels
 
     def _draw_sem_seg(self,
                       image: np.ndarray,
@@ -69,6 +76,8 @@ class SegLegendVisualizer(SegLocalVisualizer):
             labels = mmcv.imresize(labels.astype(np.uint8), size,
                                    interpolation='nearest').astype(np.int64)
             sem_seg = PixelData(data=labels[None])
+        if self.region_labels is not None:
+            with_labels = self.region_labels
         drawn = super()._draw_sem_seg(image, sem_seg, classes, palette,
                                       with_labels)
         if self.legend:

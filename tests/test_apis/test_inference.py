@@ -38,7 +38,7 @@ def test_fast_mode_and_pruned_pair_give_the_same_logits(
         str(deploy_project['config']), str(deploy_project['checkpoint']),
         device='cpu', cfg_options={'model.decode_head.mode': 'fast',
                                    'model.decode_head.level': 2})
-    assert fast.backbone.eval_level == 2
+    assert (fast.decode_head.mode, fast.decode_head.level) == ('fast', 2)
     monkeypatch.setattr(sys, 'argv', [
         'prune.py', str(deploy_project['config']),
         str(deploy_project['checkpoint']), '--level', '2', '--out',

@@ -46,9 +46,21 @@ def test_json_and_plot(tmp_path):
                                           tolerance=1.0)
     assert data['rows'][2] == dict(name='l3', level=3, params=1000,
                                    gflops=3, latency_ms=30,
-                                   checkpoint_bytes=300, mIoU=38.52)
+                                   checkpoint_bytes=300, mIoU=38.52,
+                                   baseline=False)
     for scored in (report, rows(None, None, None)):
         path = str(tmp_path / 'levels.png')
         plot_levels(scored, path, 'title', recommend(scored), 1.0)
         image = mmcv.imread(path)
         assert image.shape[1] > image.shape[0] > 300
+
+
+def test_a_baseline_is_plotted_but_never_recommended(tmp_path):
+    report = rows(25.0, 30.0, 34.0, 33.0)
+    report.append(LevelRow('fpn', None, 900, 2, 15, 500, 36.0, True))
+    pick = recommend(report, 1.0)
+    assert pick.name == 'l3'  # the baseline's 36.0 is not the best
+    assert report[-1].label == 'fpn'
+    path = str(tmp_path / 'levels.png')
+    plot_levels(report, path, 'title', pick, 1.0)
+    assert mmcv.imread(path).shape[1] > 1000

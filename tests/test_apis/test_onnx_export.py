@@ -8,7 +8,7 @@ from helpers import randomize
 from mmengine.config import ConfigDict
 
 import mmseg_unetpp  # noqa: F401
-from mmseg_unetpp.apis import build_segmentor, prune, set_fast_mode
+from mmseg_unetpp.apis import build_segmentor, prune
 from mmseg_unetpp.apis.onnx_export import (
     INPUT_NAME,
     OUTPUT_NAME,
@@ -61,7 +61,7 @@ def exported(cfg, tmp_path, level=None, dynamic=True):
     full = randomize(build_segmentor(cfg))
     if level is None:
         model = full
-        set_fast_mode(model, None)
+        model.decode_head.set_level(None)
     else:
         pruned = prune(cfg, full.state_dict(), level)
         model = build_segmentor(pruned.model_cfg)

@@ -1,26 +1,16 @@
 """demo/image_demo.py: init_model + inference_model + SegLegendVisualizer,
 in accurate or fast mode; bad arguments end in one line."""
-import importlib.util
-import sys
-from pathlib import Path
-
 import mmcv
 import numpy as np
 import pytest
+from helpers import run_main
 from mmseg.apis import inference_model, init_model
 
 from mmseg_unetpp.visualization import SegLegendVisualizer
 
-DEMO = Path(__file__).resolve().parents[2] / 'demo' / 'image_demo.py'
 
-
-def demo_main(monkeypatch, *args):
-    spec = importlib.util.spec_from_file_location('image_demo', DEMO)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    monkeypatch.setattr(sys, 'argv', ['image_demo.py'] +
-                        [str(a) for a in args])
-    module.main()
+def demo_main(*args) -> int:
+    return run_main('../demo/image_demo.py', *args)
 
 
 def expected_overlay(project, path, opacity, **cfg_options):
@@ -41,11 +31,11 @@ def expected_overlay(project, path, opacity, **cfg_options):
                       'model.decode_head.level': 2}),
 ])
 def test_overlay_is_the_models_prediction_with_a_legend(
-        deploy_project, monkeypatch, tmp_path, capsys, args, cfg_options):
+        deploy_project, tmp_path, capsys, args, cfg_options):
     out = tmp_path / 'overlay.png'
-    demo_main(monkeypatch, deploy_project['image'],
-              deploy_project['config'], deploy_project['checkpoint'],
-              '--out-file', out, '--opacity', 0.6, *args)
+    assert demo_main(deploy_project['image'], deploy_project['config'],
+                     deploy_project['checkpoint'], '--out-file', out,
+                     '--opacity', 0.6, *args) == 0
     mode = 'fast, level 2' if args else 'accurate'
     assert capsys.readouterr().out.strip().endswith(f'{out}: {mode}')
     drawn = mmcv.imread(str(out))
@@ -56,27 +46,36 @@ def test_overlay_is_the_models_prediction_with_a_legend(
     np.testing.assert_array_equal(drawn, expected)
 
 
-def test_unreadable_image_is_one_line(deploy_project, monkeypatch,
-                                      tmp_path):
-    text = tmp_path / 'notes.png'
-    text.write_text('not an image')
-    with pytest.raises(SystemExit) as error:
-        demo_main(monkeypatch, text, deploy_project['config'],
-                  deploy_project['checkpoint'])
-    assert str(error.value) == f'error: cannot read an image from {text}'
+@pytest.mark.parametrize('image, message', [
+    ('missing.png', 'error: image not found: {path}'),
+    ('notes.png', 'error: {path}: cannot decode the image (truncated, or '
+     'not an image file)'),
+])
+def test_missing_or_unreadable_image_is_one_line(deploy_project, tmp_path,
+                                                 capsys, image, message):
+    path = tmp_path / image
+    if image == 'notes.png':
+        path.write_text('not an image')
+    assert demo_main(path, deploy_project['config'],
+                     deploy_project['checkpoint']) == 1
+    assert capsys.readouterr().err == message.format(path=path) + '\n'
 
 
 @pytest.mark.parametrize('args, message', [
     (['--level', 7], 'level must be one of the branch levels [1, 2, 3, 4]'),
     (['--mode', 'accurate', '--level', 2], '--level K selects fast mode'),
     (['--opacity', 0], '--opacity must be in (0, 1]'),
+    (['--device', 'cuda:3'], 'device cuda:3'),
 ])
-def test_bad_arguments_are_one_line(deploy_project, monkeypatch, tmp_path,
-                                    capsys, args, message):
-    with pytest.raises(SystemExit) as error:
-        demo_main(monkeypatch, deploy_project['image'],
-                  deploy_project['config'], deploy_project['checkpoint'],
-                  '--out-file', tmp_path / 'x.png', *args)
-    text = str(error.value) if error.value.code != 2 else \
-        capsys.readouterr().err.strip().splitlines()[-1]
-    assert message in text and '\n' not in text
+def test_bad_arguments_are_one_line(deploy_project, tmp_path, capsys, args,
+                                    message):
+    if args[0] == '--device':
+        pytest.importorskip('torch')
+        import torch
+        if torch.cuda.is_available():
+            pytest.skip('needs a machine without CUDA')
+    code = demo_main(deploy_project['image'], deploy_project['config'],
+                     deploy_project['checkpoint'], '--out-file',
+                     tmp_path / 'x.png', *args)
+    err = capsys.readouterr().err
+    assert code in (1, 2) and message in err and err.count('\n') == 1

@@ -40,18 +40,3 @@ def test_bad_size_is_an_argparse_error():
         timeout=60)
     assert proc.returncode == 2
     assert "size must be HxW, e.g. 176x240, got '176by240'" in proc.stderr
-
-
-def test_speed_ideas_upsampling_backward_is_the_exact_adjoint():
-    """The up-sampling backward that speed_ideas.py times is the transpose
-    of 2x bilinear up-sampling, edges included."""
-    import torch
-    import torch.nn.functional as F
-    from helpers import load_tool
-    ideas = load_tool('analysis_tools/speed_ideas.py')
-    x = torch.randn(2, 3, 5, 7, dtype=torch.float64, requires_grad=True)
-    grad = torch.randn(2, 3, 10, 14, dtype=torch.float64)
-    F.interpolate(
-        x, scale_factor=2, mode='bilinear',
-        align_corners=False).backward(grad)
-    torch.testing.assert_close(ideas.bilinear_2x_adjoint(grad), x.grad)

@@ -10,17 +10,13 @@ import pytest
 import torch
 from helpers import load_tool
 
-from mmseg_unetpp.apis import (
-    checkpoint_bytes,
-    read_checkpoint,
-    weights_checkpoint,
-)
+from mmseg_unetpp.apis import checkpoint_bytes, weights_checkpoint
 from mmseg_unetpp.apis.level_report import LevelRow, recommend
+from mmseg_unetpp.utils.checkpoint import read_checkpoint
 
 
 def main(monkeypatch, tool, *args):
-    monkeypatch.setattr(sys, 'argv', [tool] + [str(a) for a in args])
-    load_tool(tool).main()
+    load_tool(tool).main([str(a) for a in args])
 
 
 @pytest.fixture(scope='module')
@@ -88,7 +84,7 @@ def test_cuda_without_a_gpu_is_one_line(deploy_project, monkeypatch, capsys):
         main(monkeypatch, 'analysis_tools/level_report.py',
              deploy_project['config'], '--device', 'cuda')
     assert capsys.readouterr().err.strip().splitlines()[-1].endswith(
-        '--device cuda: no CUDA device is available')
+        '--device cuda: no CUDA device is available (see --help)')
 
 
 def test_in_model_costs_match_the_exports_for_unetplusplus(
@@ -115,7 +111,7 @@ def test_in_model_costs_count_the_whole_encoder():
     from mmengine.analysis import FlopAnalyzer
     from mmengine.config import ConfigDict
 
-    from mmseg_unetpp.apis import build_segmentor, prune, set_fast_mode
+    from mmseg_unetpp.apis import build_segmentor, prune
     tool = load_tool('analysis_tools/level_report.py')
     cfg = ConfigDict(
         type='DeepSupervisionEncoderDecoder',
@@ -133,7 +129,7 @@ def test_in_model_costs_count_the_whole_encoder():
     pruned = prune(cfg, model.state_dict(), 1)
     exported = build_segmentor(pruned.model_cfg)
     exported.load_state_dict(pruned.state_dict)
-    set_fast_mode(model, 1)
+    model.decode_head.set_level(1)
     in_model = tool.costs(model, x, 1)['gflops']
     encoder = FlopAnalyzer(model.backbone, (x, )).total() / 1e9
     assert in_model > encoder

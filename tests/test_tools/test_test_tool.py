@@ -34,8 +34,8 @@ def test_checkpoint_of_another_width_is_refused_in_one_line(project, tool):
     assert head.startswith(f'error: {project["checkpoint"]} does not fit the '
                            'model of this config: ')
     assert tail == (
-        '(backbone.nodes.x_0_0.convs.0.conv.weight: (16, 3, 3, 3) in the '
-        'checkpoint, (32, 3, 3, 3) in the model; backbone.nodes.x_0_0.convs.'
+        '(backbone.encoder.x_0_0.convs.0.conv.weight: (16, 3, 3, 3) in the '
+        'checkpoint, (32, 3, 3, 3) in the model; backbone.encoder.x_0_0.convs.'
         '0.bn.weight: (16,) in the checkpoint, (32,) in the model; ...); it '
         'was trained with another model or config')
     assert 'metrics:' not in result.out

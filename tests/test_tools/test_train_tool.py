@@ -111,7 +111,7 @@ def test_resume_and_load_from_are_strict(project, tool):
     assert result.code == 1
     assert result.error.startswith(f'error: {w16_ckpt} does not fit the '
                                    'model of this config: ')
-    assert ('backbone.nodes.x_0_0.convs.0.conv.weight: (16, 3, 3, 3) in the '
+    assert ('backbone.encoder.x_0_0.convs.0.conv.weight: (16, 3, 3, 3) in the '
             'checkpoint, (32, 3, 3, 3) in the model') in result.error
     assert 'size mismatch' not in result.out + result.err  # MMEngine's list
 

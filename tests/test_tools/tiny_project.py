@@ -15,8 +15,7 @@ from mmseg_unetpp.utils.launch import run_tool
 REPO = Path(__file__).resolve().parents[2]
 
 TINY_CONFIG = """
-_base_ = ['mmseg::_base_/default_runtime.py']
-custom_imports = dict(imports=['mmseg_unetpp'], allow_failed_imports=False)
+_base_ = [{runtime!r}]
 data_root = {data_root!r}
 width = {width}
 crop_size = (32, 48)
@@ -70,7 +69,8 @@ default_hooks = dict(
     logger=dict(type='LoggerHook', interval=1, log_metric_by_epoch=False),
     param_scheduler=dict(type='ParamSchedulerHook'),
     checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=2,
-                    save_best='mIoU'),
+                    save_best='mIoU',
+                    backend_args=dict(backend='atomic_local')),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='SegVisualizationHook'))
 """
@@ -79,7 +79,9 @@ default_hooks = dict(
 def write_config(path: Path, data_root: str, width: int = 4) -> Path:
     """A tiny UNet++ (3 stages) config on ``data_root``."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(TINY_CONFIG.format(data_root=data_root, width=width))
+    path.write_text(
+        TINY_CONFIG.format(data_root=data_root, width=width, runtime=str(
+            REPO / 'configs' / '_base_' / 'default_runtime.py')))
     return path
 
 

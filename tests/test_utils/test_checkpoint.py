@@ -235,3 +235,75 @@ def test_atomic_backend_replaces_whole_files_only(tmp_path, monkeypatch):
         backend.put(b'new' * 1000, target)
     assert target.read_bytes() == b'old'
     assert os.listdir(target.parent) == ['iter_2.pth']
+
+
+def test_read_checkpoint_errors_are_one_line(tmp_path):
+    from mmseg_unetpp.utils.checkpoint import read_checkpoint
+    from mmseg_unetpp.utils.errors import CheckpointError
+    with pytest.raises(CheckpointError, match='checkpoint not found: '):
+        read_checkpoint(str(tmp_path / 'missing.pth'))
+    broken = tmp_path / 'broken.pth'
+    broken.write_text('not a checkpoint')
+    with pytest.raises(CheckpointError) as error:
+        read_checkpoint(str(broken))
+    assert str(broken) in str(error.value) and '\n' not in str(error.value)
+    torch.save([torch.zeros(1)], tmp_path / 'list.pth')
+    with pytest.raises(CheckpointError, match='holds a list'):
+        read_checkpoint(str(tmp_path / 'list.pth'))
+
+
+def test_compare_and_check_fit_name_keys_and_shapes():
+    from mmseg_unetpp.utils.checkpoint import check_fit, compare_state_dicts
+    from mmseg_unetpp.utils.errors import CheckpointMismatchError
+    model = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3),
+                                torch.nn.BatchNorm2d(4))
+    state = dict(model.state_dict())
+    assert not compare_state_dicts(state, model.state_dict())
+    # BN's counter is not compared, as in MMEngine.
+    del state['1.num_batches_tracked']
+    assert not compare_state_dicts(state, model.state_dict())
+    check_fit(model, state)
+    del state['0.bias']
+    state['0.weight'] = torch.zeros(8, 3, 3, 3)
+    state['2.weight'] = torch.zeros(1)
+    diff = compare_state_dicts(state, model.state_dict())
+    assert diff.missing == ['0.bias'] and diff.unexpected == ['2.weight']
+    assert diff.mismatched == [('0.weight', (8, 3, 3, 3), (4, 3, 3, 3))]
+    assert diff.fitting == 4  # of 6 tensors (the counter not counted)
+    with pytest.raises(CheckpointMismatchError) as error:
+        check_fit(model, state, 'x.pth')
+    assert str(error.value) == (
+        'x.pth does not fit the model of this config: 1 tensor(s) of another '
+        'shape (0.weight: (8, 3, 3, 3) in the checkpoint, (4, 3, 3, 3) in '
+        'the model), 1 missing (0.bias), 1 not in the model (2.weight); it '
+        'was trained with another model or config')
+
+
+def test_upgrade_maps_the_first_layout_and_keeps_the_current_one():
+    from collections import OrderedDict
+
+    from mmseg_unetpp.utils.checkpoint import upgrade_state_dict
+    old = OrderedDict([
+        ('backbone.nodes.x_1_0.convs.0.conv.weight', 1),
+        ('backbone.nodes.x_0_2.convs.0.bn.running_mean', 2),
+        ('backbone.ups.up_0_1.conv.weight', 3),
+        ('neck.nodes.x_10_1.convs.1.conv.weight', 4),
+        ('neck.ups.up_1_2.deconv.weight', 5),
+        ('decode_head.branches.0.conv_seg.weight', 6),
+        ('backbone.layer1.0.conv1.weight', 7),
+    ])
+    old._metadata = OrderedDict([('', {}), ('backbone.nodes.x_1_0', {}),
+                                 ('neck', {})])
+    new = upgrade_state_dict(old)
+    assert list(new) == [
+        'backbone.encoder.x_1_0.convs.0.conv.weight',
+        'backbone.decoder.nodes.x_0_2.convs.0.bn.running_mean',
+        'backbone.decoder.ups.up_0_1.conv.weight',
+        'neck.decoder.nodes.x_10_1.convs.1.conv.weight',
+        'neck.decoder.ups.up_1_2.deconv.weight',
+        'decode_head.branches.0.conv_seg.weight',
+        'backbone.layer1.0.conv1.weight',
+    ]
+    assert list(new.values()) == list(range(1, 8))
+    assert list(new._metadata) == ['', 'backbone.encoder.x_1_0', 'neck']
+    assert upgrade_state_dict(new) is new

@@ -55,10 +55,10 @@ def test_inherited_config_builds_with_mmseg_apis(tmp_path, inherited_config):
 
 def test_missing_inherited_config_is_a_one_line_error(tmp_path):
     config = user_config(tmp_path, 'mmseg_unetpp::unetpp/no_such_config.py')
-    with pytest.raises(SystemExit) as error:
+    with pytest.raises(FileNotFoundError) as error:
         load_config(str(config))
     message = str(error.value)
-    assert '\n' not in message and message.startswith(f'error: {config}: ')
+    assert '\n' not in message and message.startswith(f'{config}: ')
     assert message.endswith(
         '/.mim/configs/unetpp/no_such_config.py" does not exist')
 

@@ -11,26 +11,17 @@ onnxruntime the exported graph, both on the CPU with ``--threads`` threads.
 Median of ``--iters`` after one warm-up run. Without CKPT the weights are
 random (latency does not depend on their values).
 """
-import argparse
 import os.path as osp
 import statistics
+import sys
 import tempfile
 import time
-from typing import Callable, List, Optional
+from typing import Callable, List, Optional, Sequence, Union
 
 import numpy as np
 import torch
-from mmengine.config import Config
-from mmengine.registry import init_default_scope
 
-import mmseg_unetpp  # noqa: F401
-from mmseg_unetpp.apis import (
-    PruningError,
-    build_segmentor,
-    prune,
-    read_checkpoint,
-    set_fast_mode,
-)
+from mmseg_unetpp.apis import load_model
 from mmseg_unetpp.apis.onnx_export import (
     SegmentorLogits,
     export_onnx,
@@ -38,7 +29,7 @@ from mmseg_unetpp.apis.onnx_export import (
     onnx_logits,
     onnx_session,
 )
-from mmseg_unetpp.utils.launch import load_config
+from mmseg_unetpp.utils.launch import ArgumentParser, run_tool
 
 
 def median_ms(run: Callable[[], object], iters: int) -> float:
@@ -52,36 +43,8 @@ def median_ms(run: Callable[[], object], iters: int) -> float:
     return 1000 * statistics.median(times)
 
 
-def prediction_model(cfg: Config, state_dict: dict,
-                     level: Optional[int]) -> torch.nn.Module:
-    """Accurate mode (``level`` None) or the pruned level, weights loaded."""
-    if level is None:
-        model = build_segmentor(cfg.model)
-        model.load_state_dict(state_dict, strict=True)
-        set_fast_mode(model, None)
-        return model
-    pruned = prune(cfg.model, state_dict, level)
-    model = build_segmentor(pruned.model_cfg)
-    model.load_state_dict(pruned.state_dict, strict=True)
-    return model
-
-
-def parse_predictions(values: List[str]) -> List[Optional[int]]:
-    """``['accurate', '2']`` -> ``[None, 2]``."""
-    out: List[Optional[int]] = []
-    for value in values:
-        if value == 'accurate':
-            out.append(None)
-        elif value.isdigit():
-            out.append(int(value))
-        else:
-            raise SystemExit(f"error: --predictions takes 'accurate' or "
-                             f'level numbers, got {value!r}')
-    return out
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def parse_args(argv: Optional[Sequence[str]] = None):
+    parser = ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('config')
     parser.add_argument('checkpoint', nargs='?')
     parser.add_argument('--predictions', nargs='+', default=['accurate', '2'],
@@ -90,31 +53,28 @@ def main() -> None:
                         metavar=('H', 'W'))
     parser.add_argument('--iters', type=int, default=10)
     parser.add_argument('--threads', type=int, default=2)
-    args = parser.parse_args()
-    try:
-        import_deploy('onnxruntime')
-    except ImportError as error:
-        raise SystemExit(f'error: {error}') from None
-    predictions = parse_predictions(args.predictions)
-    cfg = load_config(args.config)
-    init_default_scope(cfg.get('default_scope', 'mmseg'))
-    if args.checkpoint:
-        try:
-            state_dict, _ = read_checkpoint(args.checkpoint)
-        except PruningError as error:
-            raise SystemExit(f'error: {error}') from None
-    else:
-        state_dict = build_segmentor(cfg.model).state_dict()
+    args = parser.parse_args(argv)
+    for value in args.predictions:
+        if value != 'accurate' and not value.isdigit():
+            parser.error("--predictions takes 'accurate' or level numbers, "
+                         f'got {value!r}')
+    return args
+
+
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    args = parse_args(argv)
+    import_deploy('onnxruntime')
+    predictions: List[Union[int, str]] = [
+        p if p == 'accurate' else int(p) for p in args.predictions
+    ]
     torch.set_num_threads(args.threads)
     generator = torch.Generator().manual_seed(0)
     image = torch.rand(1, 3, *args.shape, generator=generator) * 255
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for level in predictions:
-            try:
-                model = prediction_model(cfg, state_dict, level)
-            except PruningError as error:
-                raise SystemExit(f'error: {error}') from None
+            model = load_model(args.config, args.checkpoint, level,
+                               pruned=True)
             path = osp.join(tmp, f'{level}.onnx')
             export_onnx(model, path, tuple(args.shape))
             graph = SegmentorLogits(model).eval()
@@ -124,7 +84,7 @@ def main() -> None:
                 eager = median_ms(lambda: graph(image), args.iters)
             ort = median_ms(lambda: onnx_logits(session, array), args.iters)
             params = sum(p.numel() for p in model.parameters())
-            name = 'accurate' if level is None else f'l{level} (fast)'
+            name = 'accurate' if level == 'accurate' else f'l{level} (fast)'
             rows.append((name, params / 1e6, osp.getsize(path) / 1e6, eager,
                          ort))
     print(f'\ninput 1x3x{args.shape[0]}x{args.shape[1]}, {args.threads} CPU '
@@ -138,4 +98,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run_tool(main))

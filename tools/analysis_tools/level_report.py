@@ -3,7 +3,7 @@ costs and, with a checkpoint, what it scores; which level to pick.
 
 ``python tools/analysis_tools/level_report.py CONFIG [CKPT] [--size H W]
 [--iters N] [--device cpu|cuda] [--out DIR] [--tolerance T] [--in-model]
-[--cfg-options ...]``
+[--baseline CONFIG CKPT] [--cfg-options ...]``
 
 For every level k and for accurate mode, of the model a deployment runs
 (for level k the pruned sub-network that ``tools/prune.py`` writes, for
@@ -21,31 +21,26 @@ instead: what eval-time pruning buys without an export. ``UNetPlusPlus``
 still stops its encoder at row k there, but an MMSeg encoder under the
 nested neck computes all its stages; parameters and checkpoint size are
 then the whole model's for every level.
+
+``--baseline CONFIG CKPT`` measures another model (e.g. MMSeg's FPN on the
+same encoder) the same way and on the same test set, as one more row and
+a point of its own in the plot.
 """
-import argparse
-import copy
 import json
 import os
 import os.path as osp
 import statistics
+import sys
 import time
-from typing import Dict, Optional, Tuple
+from typing import Dict, Optional, Sequence
 
 import torch
 from mmengine.analysis import FlopAnalyzer
-from mmengine.config import ConfigDict, DictAction
-from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 
-import mmseg_unetpp  # noqa: F401
 from mmseg_unetpp.apis import (
-    PruningError,
-    build_segmentor,
-    check_state_dict,
     checkpoint_bytes,
-    prune,
-    read_checkpoint,
-    set_fast_mode,
+    load_model,
     weights_checkpoint,
 )
 from mmseg_unetpp.apis.level_report import (
@@ -55,7 +50,16 @@ from mmseg_unetpp.apis.level_report import (
     report_json,
 )
 from mmseg_unetpp.models.segmentors import DeepSupervisionEncoderDecoder
-from mmseg_unetpp.utils.launch import load_config, require_file, set_work_dir
+from mmseg_unetpp.utils.checkpoint import read_checkpoint
+from mmseg_unetpp.utils.errors import ConfigError
+from mmseg_unetpp.utils.launch import (
+    ArgumentParser,
+    CfgOptionsAction,
+    load_config,
+    require_file,
+    run_tool,
+    set_work_dir,
+)
 
 
 class _Logits(torch.nn.Module):
@@ -72,8 +76,12 @@ class _Logits(torch.nn.Module):
 
     def forward(self, x: torch.Tensor):
         segmentor = self.segmentor
-        features = segmentor.backbone(x)
-        inputs = segmentor.neck(features) if segmentor.with_neck else features
+        if hasattr(segmentor, 'extract_feats'):  # fast mode prunes
+            features, inputs = segmentor.extract_feats(x)
+        else:
+            features = segmentor.backbone(x)
+            inputs = segmentor.neck(features) if segmentor.with_neck \
+                else features
         return segmentor.decode_head.forward(inputs), tuple(features)
 
 
@@ -102,27 +110,35 @@ def costs(model: torch.nn.Module, x: torch.Tensor,
                 ms=1000 * statistics.median(times))
 
 
-def prediction(model_cfg: ConfigDict, state_dict: dict, meta: dict,
-               level: Optional[int],
-               in_model: bool = False) -> Tuple[torch.nn.Module, int]:
-    """The model a deployment of ``level`` runs (None: accurate mode, the
-    whole model; else the pruned sub-network that ``tools/prune.py``
-    writes, or with ``in_model`` the whole model in fast mode at
-    ``level``) and the bytes of its weights-only checkpoint."""
-    if level is None or in_model:
-        model = build_segmentor(model_cfg)
-        model.load_state_dict(state_dict, strict=True)
-        set_fast_mode(model, level)
-        return model, checkpoint_bytes(weights_checkpoint(state_dict, meta))
-    pruned = prune(model_cfg, state_dict, level)
-    model = build_segmentor(pruned.model_cfg)
-    model.load_state_dict(pruned.state_dict, strict=True)
-    return model, checkpoint_bytes(
-        weights_checkpoint(pruned.state_dict, meta, level))
+def test_metrics(config: str, checkpoint: str, work_dir: Optional[str],
+                 cfg_options: Optional[dict] = None) -> Dict[str, float]:
+    """One test pass of ``checkpoint`` over the config's test set."""
+    cfg = load_config(config, cfg_options)
+    set_work_dir(cfg, work_dir, config)
+    cfg.load_from = checkpoint
+    # Two runners in one process need two names (MMEngine's loggers).
+    cfg.experiment_name = (f'{osp.splitext(osp.basename(config))[0]}_'
+                           f'{time.strftime("%Y%m%d_%H%M%S")}')
+    return Runner.from_cfg(cfg).test()
 
 
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def measure(model: torch.nn.Module, name: str, level: Optional[int],
+            x: torch.Tensor, iters: int, miou: Optional[float], meta: dict,
+            baseline: bool = False) -> LevelRow:
+    """A report row for ``model``; the size is that of its weights-only
+    checkpoint with the source checkpoint's ``meta``, as
+    ``tools/prune.py`` writes it."""
+    model = model.to(x.device)
+    c = costs(model, x, iters)
+    params = sum(p.numel() for p in model.parameters())
+    size = checkpoint_bytes(
+        weights_checkpoint(model.state_dict(), meta, level))
+    return LevelRow(name, level, params, c['gflops'], c['ms'], size,
+                    None if miou is None else float(miou), baseline)
+
+
+def parse_args(argv: Optional[Sequence[str]] = None):
+    parser = ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('config')
     parser.add_argument('checkpoint', nargs='?')
     parser.add_argument('--size', type=int, nargs=2, default=(360, 480),
@@ -137,54 +153,55 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--in-model', action='store_true',
                         help='measure fast mode inside the whole model '
                         'instead of the pruned exports')
+    parser.add_argument('--baseline', nargs=2, metavar=('CONFIG', 'CKPT'),
+                        help='another model to measure alike')
     parser.add_argument('--work-dir')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
-    args = parser.parse_args()
+    parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction)
+    args = parser.parse_args(argv)
     if args.tolerance < 0:
         parser.error(f'--tolerance must be >= 0, got {args.tolerance}')
     if args.iters < 1:
         parser.error(f'--iters must be >= 1, got {args.iters}')
     if args.device == 'cuda' and not torch.cuda.is_available():
         parser.error('--device cuda: no CUDA device is available')
+    if args.baseline and not args.checkpoint:
+        parser.error('--baseline needs the checkpoint of CONFIG too')
     return args
 
 
-def main() -> None:
-    args = parse_args()
-    cfg = load_config(args.config, args.cfg_options)
-    init_default_scope(cfg.get('default_scope', 'mmseg'))
-    model_cfg = copy.deepcopy(cfg.model)
-    full = build_segmentor(model_cfg)
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    args = parse_args(argv)
+    full = load_model(args.config, args.checkpoint,
+                      cfg_options=args.cfg_options)
     if not isinstance(full, DeepSupervisionEncoderDecoder):
-        raise SystemExit('error: the report needs a '
-                         'DeepSupervisionEncoderDecoder model, got '
-                         f'{type(full).__name__}')
+        raise ConfigError('the report needs a DeepSupervisionEncoderDecoder '
+                          f'model, got {type(full).__name__}')
     metrics: Dict[str, float] = {}
+    meta: dict = {}
     if args.checkpoint:
-        require_file(args.checkpoint, 'checkpoint')
-        try:
-            state_dict, meta = read_checkpoint(args.checkpoint)
-            check_state_dict(full, state_dict, args.checkpoint)
-        except PruningError as error:
-            raise SystemExit(f'error: {error}') from None
-        set_work_dir(cfg, args.work_dir, args.config)
-        cfg.load_from = args.checkpoint
-        metrics = Runner.from_cfg(cfg).test()
-    else:
-        state_dict, meta = full.state_dict(), {}
+        meta = read_checkpoint(args.checkpoint)[1]
+        metrics = test_metrics(args.config, args.checkpoint, args.work_dir,
+                               args.cfg_options)
     x = torch.randn(1, 3, *args.size, device=args.device)
     rows = []
-    for level in full.decode_head.levels + [None]:
-        deployed, size = prediction(model_cfg, state_dict, meta, level,
-                                    args.in_model)
-        deployed = deployed.to(args.device)
-        c = costs(deployed, x, args.iters)
-        params = sum(p.numel() for p in deployed.parameters())
-        name = 'accurate' if level is None else f'l{level}'
-        miou = metrics.get('mIoU' if level is None else f'l{level}.mIoU')
+    for level in full.decode_head.levels + ['accurate']:
+        model = load_model(args.config, args.checkpoint, level,
+                           pruned=not args.in_model,
+                           cfg_options=args.cfg_options)
+        name = level if level == 'accurate' else f'l{level}'
+        miou = metrics.get('mIoU' if level == 'accurate' else
+                           f'l{level}.mIoU')
+        rows.append(measure(model, name, None if level == 'accurate' else
+                            level, x, args.iters, miou, meta))
+    if args.baseline:
+        config, checkpoint = args.baseline
+        require_file(config, 'baseline config')
+        baseline = test_metrics(config, checkpoint, args.work_dir)
+        name = osp.splitext(osp.basename(config))[0].split('_')[0]
         rows.append(
-            LevelRow(name, level, params, c['gflops'], c['ms'], size,
-                     None if miou is None else float(miou)))
+            measure(load_model(config, checkpoint), name, None, x,
+                    args.iters, baseline.get('mIoU'),
+                    read_checkpoint(checkpoint)[1], baseline=True))
     pick = recommend(rows, args.tolerance)
     threads = (f'{torch.get_num_threads()} CPU threads'
                if args.device == 'cpu' else torch.cuda.get_device_name())
@@ -204,7 +221,7 @@ def main() -> None:
         info = dict(config=args.config, checkpoint=args.checkpoint,
                     input_shape=[1, 3, *args.size], device=args.device,
                     threads=torch.get_num_threads(), iters=args.iters,
-                    in_model=args.in_model)
+                    in_model=args.in_model, baseline=args.baseline)
         with open(osp.join(args.out, 'levels.json'), 'w') as f:
             json.dump(report_json(rows, pick, args.tolerance, **info), f,
                       indent=2)
@@ -217,7 +234,8 @@ def main() -> None:
     if pick is None:
         print('\nrecommended: none (give a checkpoint to score the levels)')
     else:
-        best = max(row.miou for row in rows if row.miou is not None)
+        best = max(row.miou for row in rows
+                   if row.miou is not None and not row.baseline)
         print(f'\nrecommended: {pick.name} (mIoU {pick.miou:.2f}, best '
               f'{best:.2f}, tolerance {args.tolerance:g}; '
               f'{pick.latency_ms:.1f} ms, {pick.params / 1e6:.3f} M params, '
@@ -225,4 +243,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run_tool(main))

@@ -104,7 +104,8 @@ def calibrate(jobs: List[dict], iters: int) -> None:
     for job in jobs:
         job['work_dir'] = osp.join(job['root'], 'calibration')
         job['options'] = job['base_options'] + [
-            f'train_cfg.max_iters={iters}', 'val_dataloader=None',
+            f'train_cfg.max_iters={iters}', 'param_scheduler=None',
+            'val_dataloader=None',
             'val_cfg=None', 'val_evaluator=None',
             'default_hooks.logger.interval=1', 'log_processor.window_size=1',
             'default_hooks.checkpoint.save_last=False',

@@ -10,38 +10,32 @@ inside), and returns ``seg_logits`` ``(N, num_classes, H, W)``.
 ``--dynamic`` makes batch, height and width dynamic; ``--verify`` compares
 onnxruntime's softmax with PyTorch's on random images.
 """
-import argparse
 import os
 import os.path as osp
-from typing import Optional
+import sys
+from typing import Optional, Sequence
 
 import torch
-from mmengine.config import Config, DictAction
-from mmengine.registry import init_default_scope
 
-import mmseg_unetpp  # noqa: F401  (registers the package's modules)
-from mmseg_unetpp.apis import (
-    PruningError,
-    build_segmentor,
-    check_state_dict,
-    prune,
-    read_checkpoint,
-    set_fast_mode,
-)
+from mmseg_unetpp.apis import load_model
 from mmseg_unetpp.apis.onnx_export import (
     export_onnx,
     import_deploy,
     onnx_parity,
     onnx_session,
 )
-from mmseg_unetpp.models.decode_heads import DeepSupervisionHead
-from mmseg_unetpp.utils.launch import load_config
+from mmseg_unetpp.utils.errors import ConfigError, UserError
+from mmseg_unetpp.utils.launch import (
+    ArgumentParser,
+    CfgOptionsAction,
+    run_tool,
+)
 
 TOLERANCE = 1e-4  # on the softmax
 
 
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def parse_args(argv: Optional[Sequence[str]] = None):
+    parser = ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('config', help='config of the trained model')
     parser.add_argument('checkpoint', help='its checkpoint')
     parser.add_argument('--out', required=True, help='the .onnx file')
@@ -59,50 +53,28 @@ def parse_args() -> argparse.Namespace:
         help=f'compare onnxruntime with PyTorch (softmax within '
         f'{TOLERANCE:g})')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
+        '--cfg-options', nargs='+', action=CfgOptionsAction,
         help='override settings of the config, key=value')
-    return parser.parse_args()
-
-
-def load_model(cfg: Config, checkpoint: str,
-               level: Optional[int]) -> torch.nn.Module:
-    """The segmentor to export: accurate mode, or the pruned level."""
-    state_dict, _ = read_checkpoint(checkpoint)
-    if level is not None:
-        pruned = prune(cfg.model, state_dict, level, source=checkpoint)
-        model = build_segmentor(pruned.model_cfg)
-        model.load_state_dict(pruned.state_dict, strict=True)
-        return model
-    model = build_segmentor(cfg.model)
-    check_state_dict(model, state_dict, checkpoint)
-    model.load_state_dict(state_dict, strict=True)
-    if isinstance(model.decode_head, DeepSupervisionHead):
-        set_fast_mode(model, None)
-    return model
-
-
-def main() -> None:
-    args = parse_args()
-    try:
-        import_deploy('onnx')
-        import_deploy('onnxruntime')
-    except ImportError as error:
-        raise SystemExit(f'error: {error}') from None
+    args = parser.parse_args(argv)
     if min(args.shape) < 1:
-        raise SystemExit(f'error: --shape must be positive, got {args.shape}')
-    cfg = load_config(args.config, args.cfg_options)
-    init_default_scope(cfg.get('default_scope', 'mmseg'))
-    try:
-        model = load_model(cfg, args.checkpoint, args.level)
-    except PruningError as error:
-        raise SystemExit(f'error: {error}') from None
+        parser.error(f'--shape must be positive, got {args.shape}')
+    return args
+
+
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    args = parse_args(argv)
+    import_deploy('onnx')
+    import_deploy('onnxruntime')
+    model = load_model(args.config, args.checkpoint,
+                       'accurate' if args.level is None else args.level,
+                       pruned=True, cfg_options=args.cfg_options)
     if osp.dirname(args.out):
         os.makedirs(osp.dirname(args.out), exist_ok=True)
     try:
         export_onnx(model, args.out, tuple(args.shape), args.dynamic)
     except ValueError as error:  # e.g. an input below the model's minimum
-        raise SystemExit(f'error: cannot export at --shape '
-                         f'{args.shape[0]} {args.shape[1]}: {error}') from None
+        raise ConfigError(f'cannot export at --shape {args.shape[0]} '
+                          f'{args.shape[1]}: {error}') from None
     mode = 'accurate' if args.level is None else f'fast, level {args.level}'
     print(f'{args.out}: {mode}, {"dynamic" if args.dynamic else "static"} '
           f'input, {osp.getsize(args.out)} bytes')
@@ -117,9 +89,9 @@ def main() -> None:
             print(f'onnxruntime vs PyTorch, {n}x3x{h}x{w}: largest softmax '
                   f'difference {gap:.2e}')
         if max(gaps) > TOLERANCE:
-            raise SystemExit(f'error: onnxruntime differs from PyTorch by '
-                             f'more than {TOLERANCE:g}')
+            raise UserError(f'onnxruntime differs from PyTorch by more than '
+                            f'{TOLERANCE:g}')
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run_tool(main))

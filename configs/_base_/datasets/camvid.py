@@ -2,9 +2,9 @@
 # Training: random resize of the 360x480 frame (ratio 0.5-2.0), random crop,
 # flip, photometric distortion. Val/test: the whole 360x480 frame. The
 # checked loaders refuse a bad sample with an error naming its file.
-# CamVidDataset and the loaders are registered by mmseg_unetpp. The model
+# CamVidDataset and the loaders come from mmseg_unetpp (custom_imports in
+# ../default_runtime.py; a config with another runtime needs it). The model
 # base chooses the metric.
-custom_imports = dict(imports=['mmseg_unetpp'], allow_failed_imports=False)
 dataset_type = 'CamVidDataset'
 data_root = 'data/camvid'
 img_scale = (480, 360)  # (w, h)

@@ -3,8 +3,7 @@
 # from the `pretrained` extra), on its stride 4/8/16/32 features
 # (24/40/112/320 channels), 64 channels throughout, cross-entropy. The
 # weights were trained on RGB scaled as (x - 127) / 128. EfficientNetLite
-# comes from mmseg_unetpp (custom_imports, as in this package's dataset
-# bases).
+# comes from mmseg_unetpp (custom_imports in ../default_runtime.py).
 _base_ = ['mmseg::_base_/models/fpn_r50.py']
 norm_cfg = dict(type='SyncBN', requires_grad=True)  # BN when not distributed
 model = dict(

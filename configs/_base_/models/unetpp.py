@@ -1,6 +1,6 @@
 # UNet++ L4 (num_stages=5), width 32, deep supervision on X(0,1)..X(0,4).
 # Its modules come from mmseg_unetpp: a config that uses this base with a
-# dataset base other than ours needs
+# runtime base other than ours needs
 # custom_imports = dict(imports=['mmseg_unetpp'], allow_failed_imports=False)
 norm_cfg = dict(type='SyncBN', requires_grad=True)  # BN when not distributed
 data_preprocessor = dict(

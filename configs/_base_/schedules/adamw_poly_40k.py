@@ -20,7 +20,11 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
     param_scheduler=dict(type='ParamSchedulerHook'),
+    # Written to a temporary file, then renamed: a run killed while saving
+    # leaves no truncated checkpoint (a remote out_dir needs its own
+    # backend_args).
     checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=4000,
-                    max_keep_ckpts=2, save_best='mIoU'),
+                    max_keep_ckpts=2, save_best='mIoU',
+                    backend_args=dict(backend='atomic_local')),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='SegVisualizationHook'))

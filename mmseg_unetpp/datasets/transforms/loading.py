@@ -134,6 +134,26 @@ class LoadCheckedAnnotations(LoadAnnotations):
         self.num_classes = num_classes
         self.ignore_index = ignore_index
 
+    def transform(self, results: dict) -> dict:
+        """Load and check the label map; an image without one passes.
+
+        MMSeg's ``inference_model`` removes a pipeline step only when its
+        type is exactly ``LoadAnnotations``, so this step also runs at
+        inference, where the sample has an image and no
+        ``seg_map_path``: there is nothing to load then. A dataset with a
+        label folder (``data_prefix.seg_map_path``) names a label file in
+        every sample, so a missing label file is still an error.
+
+        Args:
+            results (dict): The sample.
+
+        Returns:
+            dict: With ``gt_seg_map`` when the sample names a label map.
+        """
+        if results.get('seg_map_path') is None:
+            return results
+        return super().transform(results)
+
     def _load_seg_map(self, results: dict) -> None:
         """Load, map and check ``results['seg_map_path']``.
 

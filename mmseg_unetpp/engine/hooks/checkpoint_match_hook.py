@@ -1,39 +1,15 @@
 """Refuse a checkpoint that does not fit the model."""
 import re
-from typing import List, Tuple
 
 from mmengine.hooks import Hook
 from mmengine.model import BaseTTAModel, is_model_wrapper
 from mmseg.registry import HOOKS
 
+from ...utils.checkpoint import compare_state_dicts
 from ...utils.errors import CheckpointMismatchError
 
 # What MMEngine's Runner.load_checkpoint strips by default (revise_keys).
 _WRAPPER_PREFIX = re.compile(r'^module\.')
-
-
-def compare_state_dicts(
-        checkpoint: dict, model: dict
-) -> Tuple[List[str], List[str], List[Tuple[str, tuple, tuple]]]:
-    """Keys of ``model`` missing from ``checkpoint``, keys of ``checkpoint``
-    unknown to ``model``, and ``(key, checkpoint shape, model shape)`` for
-    tensors of different shapes. BN's ``num_batches_tracked`` counters are
-    not compared (MMEngine ignores them too)."""
-    missing = [
-        k for k in model
-        if k not in checkpoint and not k.endswith('num_batches_tracked')
-    ]
-    unexpected = [k for k in checkpoint if k not in model]
-    mismatched = [(k, tuple(checkpoint[k].shape), tuple(model[k].shape))
-                  for k in model if k in checkpoint
-                  and hasattr(checkpoint[k], 'shape')
-                  and tuple(checkpoint[k].shape) != tuple(model[k].shape)]
-    return missing, unexpected, mismatched
-
-
-def _first(items: list, show=str, limit: int = 2) -> str:
-    shown = '; '.join(show(item) for item in items[:limit])
-    return shown + ('; ...' if len(items) > limit else '')
 
 
 @HOOKS.register_module()
@@ -76,30 +52,17 @@ class CheckpointMatchHook(Hook):
         # As MMEngine's load_state_dict: into the model inside DDP or TTA.
         while is_model_wrapper(model) or isinstance(model, BaseTTAModel):
             model = model.module
-        expected = model.state_dict()
-        missing, unexpected, mismatched = compare_state_dicts(state, expected)
-        if not (missing or unexpected or mismatched):
+        diff = compare_state_dicts(state, model.state_dict())
+        if not diff:
             return
         source = runner.cfg.get('load_from') or 'the checkpoint'
-        parts = []
-        if mismatched:
-            parts.append(f'{len(mismatched)} tensor(s) of another shape ('
-                         + _first(mismatched, lambda m: f'{m[0]}: {m[1]} in '
-                                  f'the checkpoint, {m[2]} in the model') +
-                         ')')
-        if missing:
-            parts.append(f'{len(missing)} missing ({_first(missing)})')
-        if unexpected:
-            parts.append(f'{len(unexpected)} not in the model '
-                         f'({_first(unexpected)})')
-        details = ', '.join(parts)
-        fitting = len(expected) - len(missing) - len(mismatched)
-        if self.strict or fitting <= 0:
+        if self.strict or diff.fitting <= 0:
             hint = ('it was trained with another model or config' if
                     self.strict else 'nothing in it fits this model')
             raise CheckpointMismatchError(
                 f'{source} does not fit the model of this config: '
-                f'{details}; {hint}')
+                f'{diff.describe()}; {hint}')
+        total = diff.fitting + len(diff.missing) + len(diff.mismatched)
         runner.logger.warning(
-            f'non-strict load of {source}: {fitting} of {len(expected)} '
-            f'tensors fit and are loaded; not loaded: {details}')
+            f'non-strict load of {source}: {diff.fitting} of {total} '
+            f'tensors fit and are loaded; not loaded: {diff.describe()}')

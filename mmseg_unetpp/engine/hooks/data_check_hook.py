@@ -1,20 +1,71 @@
 """Check the training and validation data before training starts."""
 import logging
 import time
-from typing import List, Optional
+from typing import Iterator, List, Optional, Tuple
 
+import torch.nn as nn
 from mmengine.dist import all_gather_object, get_dist_info
 from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
 from mmseg.registry import HOOKS
 
 from ...datasets.sample_check import check_dataset_samples, dataset_samples
-from ...utils.errors import DataCheckError
+from ...utils.errors import ConfigError, DataCheckError
+
+
+def decode_heads(model: nn.Module) -> Iterator[Tuple[str, nn.Module]]:
+    """``(config key, head)`` of every decode and auxiliary head."""
+    for name in ('decode_head', 'auxiliary_head'):
+        heads = getattr(model, name, None)
+        if isinstance(heads, nn.ModuleList):
+            for k, head in enumerate(heads):
+                yield f'model.{name}[{k}]', head
+        elif heads is not None:
+            yield f'model.{name}', heads
+
+
+def check_num_classes(model: nn.Module, classes: Tuple[str, ...],
+                      logger=None) -> None:
+    """Refuse heads with fewer classes than the dataset's labels.
+
+    A label id >= ``num_classes`` would otherwise end the first iteration
+    with an ``IndexError`` from inside the loss. A binary head
+    (``out_channels=1``) has ``num_classes=2`` and fits two classes.
+
+    Args:
+        model (nn.Module): The segmentor (wrappers are looked through).
+        classes (tuple[str]): The training dataset's classes.
+        logger (optional): Where a head with more classes than the data is
+            reported (a warning: those outputs are never trained).
+
+    Raises:
+        ConfigError: naming the head's config key and both numbers.
+    """
+    while is_model_wrapper(model):
+        model = model.module
+    for key, head in decode_heads(model):
+        num_classes = getattr(head, 'num_classes', None)
+        if num_classes is None or num_classes == len(classes):
+            continue
+        if num_classes < len(classes):
+            raise ConfigError(
+                f'{key}.num_classes={num_classes} but the training data has '
+                f'{len(classes)} classes ({", ".join(classes)}); set '
+                f'{key}.num_classes={len(classes)}, or give the dataset '
+                f'metainfo=dict(classes=...) with the {num_classes} classes '
+                'to learn')
+        if logger is not None:
+            logger.warning(
+                f'{key}.num_classes={num_classes} but the training data has '
+                f'{len(classes)} classes: outputs {len(classes)}..'
+                f'{num_classes - 1} are never trained')
 
 
 @HOOKS.register_module()
 class DataCheckHook(Hook):
-    """Decode every training and validation sample before the first
-    iteration, and stop with the list of bad ones.
+    """Before the first iteration, check that the model's heads have the
+    dataset's number of classes, then decode every training and validation
+    sample and stop with the list of bad ones.
 
     Each image and label map goes through the checked loaders of its
     pipeline (see ``mmseg_unetpp.datasets.sample_check``): unreadable or
@@ -24,6 +75,8 @@ class DataCheckHook(Hook):
     run. Under DDP each process checks its share of the samples.
 
     Args:
+        samples (bool): Decode every sample (False: check the classes
+            only; ``tools/train.py --no-data-check``). Default: True.
         num_workers (int, optional): Decoding threads per process.
             Default: the CPUs available, at most 8.
         max_listed (int): Problems written to the log. Default: 20.
@@ -32,10 +85,12 @@ class DataCheckHook(Hook):
     priority = 'VERY_HIGH'
 
     def __init__(self,
+                 samples: bool = True,
                  num_workers: Optional[int] = None,
                  max_listed: int = 20) -> None:
         if num_workers is not None and num_workers < 1:
             raise ValueError(f'num_workers must be >= 1, got {num_workers}')
+        self.samples = samples
         self.num_workers = num_workers
         self.max_listed = max_listed
 
@@ -43,8 +98,14 @@ class DataCheckHook(Hook):
         """Check the samples of ``train_dataloader`` and ``val_dataloader``.
 
         Raises:
+            ConfigError: if a head has fewer classes than the data.
             DataCheckError: if any sample fails, naming the first one.
         """
+        check_num_classes(runner.model,
+                          tuple(runner.train_dataloader.dataset.metainfo[
+                              'classes']), runner.logger)
+        if not self.samples:
+            return
         splits = [('train', runner.train_dataloader)]
         if runner.val_loop is not None:
             splits.append(('val', runner.val_dataloader))

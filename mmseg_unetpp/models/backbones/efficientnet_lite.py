@@ -21,6 +21,7 @@ from mmseg.utils import OptMultiConfig
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from ...utils.checkpoint import load_from_local_weights_only
+from ...utils.errors import MissingPackageError
 
 
 def _import(module: str, dist: str, needed_for: str, hint: str):
@@ -28,7 +29,7 @@ def _import(module: str, dist: str, needed_for: str, hint: str):
     try:
         return importlib.import_module(module)
     except ImportError:
-        raise ImportError(
+        raise MissingPackageError(
             f'{needed_for} needs the package {dist}, which is not installed: '
             f'{hint}') from None
 

@@ -17,28 +17,29 @@ with the up-sampled node diagonally below-left::
 A sub-network of level k is the grid's top-left triangle, the nodes with
 i + j <= k; its output is X(0, k). Pruning runs only that triangle.
 """
-from typing import List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
+from mmengine.model import BaseModule
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig
 
-from ..necks import UNetPlusPlusNeck
-from ..utils import NodeBlock
+from ..utils import NestedDecoder, NodeBlock
+from ..utils.node_block import keep_norms_frozen
 
 MIN_STAGES, MAX_STAGES = 2, 7
 DOWNSAMPLE_MODES = ('maxpool', 'strided_conv')
 
 
 @MODELS.register_module()
-class UNetPlusPlus(UNetPlusPlusNeck):
-    """UNet++ backbone: the paper's encoder plus :class:`UNetPlusPlusNeck`.
+class UNetPlusPlus(BaseModule):
+    """UNet++ backbone: the paper's encoder column and its nested decoder.
 
-    The whole grid of nodes X(i, j) with i + j <= L, ``L = num_stages - 1``.
-    The paper's VGG-style encoder column X(i, 0) is built here; the nested
-    decoder (columns 1..L) is the neck this class extends, so the grid has
-    one implementation. Nodes are built by the paper's rule::
+    The whole grid of nodes X(i, j) with i + j <= L, ``L = num_stages - 1``:
+    ``encoder`` holds the VGG-style column X(i, 0), ``decoder`` (a
+    :class:`NestedDecoder`, the part ``UNetPlusPlusNeck`` puts on other
+    backbones) the columns 1..L::
 
         X(i, 0) = H(Down(X(i-1, 0)))                     (X(0, 0) = H(input))
         X(i, j) = H(concat(X(i, 0), ..., X(i, j-1), Up(X(i+1, j-1))))
@@ -51,17 +52,11 @@ class UNetPlusPlus(UNetPlusPlusNeck):
     Any input size with both sides >= 2**L works: down-sampling floors odd
     sizes, and every up-sampled map is resized to the exact size of the row
     it joins, so nothing is cropped and every output has the input's size.
-    With the parameter-free ``bilinear``/``nearest`` up-sampling this is one
-    interpolation to the target size. ``InterpConv`` and ``DeconvModule``
-    (MMSeg's learned 2x up-sampling) are followed by a bilinear resize only
-    when their output differs from the row's size.
 
-    Parameters: with ``bilinear``/``nearest`` (parameter-free) the counts are
-    the paper's (L4, width 32: L1..L4 = 0.10/0.52/2.24/9.16 M). The learned
-    modes have weights of their own and map ``C(i+1)`` to ``C(i)`` channels
-    before the concatenation, which narrows every nested node's input:
-    ``InterpConv`` (1x1 conv) gives 8.36 M in all, ``DeconvModule`` (4x4
-    deconvolution) 11.80 M.
+    Parameters: with ``bilinear``/``nearest`` up-sampling the counts are the
+    paper's (L4, width 32: L1..L4 = 0.10/0.52/2.24/9.16 M). The learned
+    modes (``InterpConv``, ``DeconvModule``) have weights of their own and
+    map ``C(i+1)`` to ``C(i)`` channels before the concatenation.
 
     Args:
         in_channels (int): Input image channels. Default: 3.
@@ -76,38 +71,23 @@ class UNetPlusPlus(UNetPlusPlusNeck):
         num_convs (int): conv-norm-act layers per node. Default: 2.
         downsample (str): ``'maxpool'`` (2x2 max-pool, the paper's) or
             ``'strided_conv'`` (the first conv of X(i, 0) has stride 2).
-        skip_mode (str): ``'dense'``, ``'nested'`` or ``'plain'``.
-        eval_level (int, optional): Pruning. In eval mode compute only the
-            nodes with ``i + j <= eval_level`` (1..L) and return
-            X(0, 1) .. X(0, eval_level). Training always computes the whole
-            grid, since every deep-supervision loss needs its output.
         return_encoder (bool): Also return the encoder features
-            X(0, 0) .. X(L', 0) after the nested outputs. Default: False.
-        with_cp (bool): Activation checkpointing of every node (same
-            gradients, less memory, more compute). Default: False.
-        memory_efficient (bool): Memory-lean training: each node keeps only
-            its first convolution's output for backward (see
-            :class:`UNetPlusPlusNeck`). Default: False.
-        conv_cfg (dict, optional): Conv layer config. Default: None.
-        norm_cfg (dict, optional): Norm layer config (BN, SyncBN, GN, IN...).
-            Default: ``dict(type='BN')``.
-        act_cfg (dict, optional): Activation config. Default: ReLU.
-        upsample_cfg (dict): ``dict(type='bilinear')`` (the paper's),
-            ``dict(type='nearest')``, or MMSeg's ``dict(type='InterpConv')``
-            / ``dict(type='DeconvModule')`` with their extra arguments.
+            X(0, 0) .. X(k, 0) after the nested outputs. Default: False.
         norm_eval (bool): Keep norm layers in eval mode (frozen statistics)
             while training. Default: False.
-        fast_cpu (bool): On a CPU, run in channels_last memory format and
-            use the neck's split first convolutions in training (see
-            :class:`UNetPlusPlusNeck`). Default: True.
+        skip_mode, with_cp, memory_efficient, conv_cfg, norm_cfg, act_cfg,
+            upsample_cfg, fast_cpu: As in :class:`NestedDecoder`; the
+            encoder nodes share ``num_convs``, ``with_cp``,
+            ``memory_efficient`` and the conv, norm and act configs, and
+            run in channels_last on a CPU with ``fast_cpu``.
         init_cfg (dict | list[dict], optional): Initialization config.
 
     Returns (from ``forward``):
         tuple[Tensor]: The deep-supervision taps X(0, 1), ..., X(0, k), each
-        ``(N, C(0), H, W)`` for an ``(N, in_channels, H, W)`` input, where
-        k = L (k = ``eval_level`` when pruned in eval); for ``'plain'`` only
-        X(0, L). With ``return_encoder`` the encoder features
-        X(0, 0), ..., X(k, 0) (``(N, C(i), H_i, W_i)``) follow.
+        ``(N, C(0), H, W)`` for an ``(N, in_channels, H, W)`` input (k = L,
+        or the ``level`` asked for); for ``'plain'`` only X(0, L). With
+        ``return_encoder`` the encoder features X(0, 0), ..., X(k, 0)
+        (``(N, C(i), H_i, W_i)``) follow.
     """
 
     def __init__(self,
@@ -119,7 +99,6 @@ class UNetPlusPlus(UNetPlusPlusNeck):
                  num_convs: int = 2,
                  downsample: str = 'maxpool',
                  skip_mode: str = 'dense',
-                 eval_level: Optional[int] = None,
                  return_encoder: bool = False,
                  with_cp: bool = False,
                  memory_efficient: bool = False,
@@ -130,6 +109,7 @@ class UNetPlusPlus(UNetPlusPlusNeck):
                  norm_eval: bool = False,
                  fast_cpu: bool = True,
                  init_cfg: OptMultiConfig = None):
+        super().__init__(init_cfg=init_cfg)
         if not MIN_STAGES <= num_stages <= MAX_STAGES:
             raise ValueError(f'num_stages must be in {MIN_STAGES}..'
                              f'{MAX_STAGES}, got {num_stages}')
@@ -139,26 +119,14 @@ class UNetPlusPlus(UNetPlusPlusNeck):
         stage_channels = self._resolve_channels(base_channels, num_stages,
                                                 channel_multipliers,
                                                 stage_channels)
-        super().__init__(
-            in_channels=stage_channels,
-            num_convs=num_convs,
-            skip_mode=skip_mode,
-            eval_level=eval_level,
-            with_cp=with_cp,
-            memory_efficient=memory_efficient,
-            conv_cfg=conv_cfg,
-            norm_cfg=norm_cfg,
-            act_cfg=act_cfg,
-            upsample_cfg=upsample_cfg,
-            norm_eval=norm_eval,
-            fast_cpu=fast_cpu,
-            init_cfg=init_cfg)
         self.in_channels = in_channels
         self.stage_channels = stage_channels
         self.return_encoder = return_encoder
+        self.norm_eval = norm_eval
+        self.fast_cpu = fast_cpu
         strided = downsample == 'strided_conv'
         self.pool = None if strided else nn.MaxPool2d(kernel_size=2)
-        encoder = {
+        self.encoder = nn.ModuleDict({
             f'x_{i}_0': NodeBlock(
                 in_channels if i == 0 else stage_channels[i - 1],
                 stage_channels[i],
@@ -170,14 +138,18 @@ class UNetPlusPlus(UNetPlusPlusNeck):
                 norm_cfg=norm_cfg,
                 act_cfg=act_cfg)
             for i in range(num_stages)
-        }
-        # One dict for the whole grid, in the order of node_ids.
-        nested = dict(self.nodes.items())
-        self.nodes = nn.ModuleDict({
-            f'x_{i}_{j}': encoder[f'x_{i}_{j}'] if j == 0 else
-            nested[f'x_{i}_{j}']
-            for i, j in self.node_ids
         })
+        self.decoder = NestedDecoder(
+            stage_channels,
+            num_convs=num_convs,
+            skip_mode=skip_mode,
+            with_cp=with_cp,
+            memory_efficient=memory_efficient,
+            conv_cfg=conv_cfg,
+            norm_cfg=norm_cfg,
+            act_cfg=act_cfg,
+            upsample_cfg=upsample_cfg,
+            fast_cpu=fast_cpu)
 
     @staticmethod
     def _resolve_channels(base_channels: int, num_stages: int,
@@ -204,10 +176,25 @@ class UNetPlusPlus(UNetPlusPlusNeck):
         return tuple(base_channels * m for m in channel_multipliers)
 
     @property
-    def node_ids(self) -> List[Tuple[int, int]]:
-        """(i, j) of every node, encoder column first, then the nested
-        nodes column by column (each node's inputs come first)."""
-        return [(i, 0) for i in range(self.num_levels + 1)] + self.nested_ids
+    def num_levels(self) -> int:
+        """L, the number of rows - 1."""
+        return self.decoder.num_levels
+
+    def node(self, i: int, j: int) -> NodeBlock:
+        """The block H of node X(i, j), in the encoder column or not."""
+        return self.encoder[f'x_{i}_0'] if j == 0 else self.decoder.node(i, j)
+
+    @property
+    def level_sizes(self) -> Dict[int, int]:
+        """Parameters of the sub-network of every level k (the nodes with
+        i + j <= k): as many as ``UNetPlusPlus(num_stages=k + 1)`` has."""
+        sizes = self.decoder.level_sizes
+        for i in range(self.num_levels + 1):
+            count = sum(p.numel() for p in self.node(i, 0).parameters())
+            for k in sizes:
+                if k >= i:
+                    sizes[k] += count
+        return sizes
 
     def _check_input(self, x: torch.Tensor) -> None:
         if x.dim() != 4 or x.shape[1] != self.in_channels:
@@ -221,19 +208,35 @@ class UNetPlusPlus(UNetPlusPlusNeck):
                 f'num_stages={self.num_levels + 1}, got '
                 f'{tuple(x.shape[2:])}')
 
-    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        """(N, in_channels, H, W) -> tuple of (N, C(0), H, W); see class."""
+    def forward(self,
+                x: torch.Tensor,
+                level: Optional[int] = None) -> Tuple[torch.Tensor, ...]:
+        """(N, in_channels, H, W) -> tuple of (N, C(0), H, W); see class.
+
+        Args:
+            x (Tensor): The images.
+            level (int, optional): k: compute only the sub-network of level
+                k (the nodes with i + j <= k; the encoder stops at row k).
+                Default: the whole grid.
+        """
         self._check_input(x)
+        level = self.decoder.resolve_level(level)
         if self.fast_cpu and x.device.type == 'cpu':
             x = x.contiguous(memory_format=torch.channels_last)
-        level = self.active_level
         encoder: List[torch.Tensor] = []
-        for i in range(level + 1):  # the encoder stops at row k, too
+        for i in range(level + 1):
             if i > 0:
                 x = encoder[-1] if self.pool is None else self.pool(
                     encoder[-1])
             encoder.append(self.node(i, 0)(x))
-        outs = self.decode(encoder, level)
+        outs = self.decoder(encoder, level)
         if self.return_encoder:
             outs += tuple(encoder)
         return outs
+
+    def train(self, mode: bool = True) -> 'UNetPlusPlus':
+        """Set train mode; with ``norm_eval`` keep norm layers in eval."""
+        super().train(mode)
+        if mode and self.norm_eval:
+            keep_norms_frozen(self)
+        return self

@@ -36,11 +36,13 @@ class DeepSupervisionHead(BaseModule):
       or sigmoid when ``out_channels == 1``). ``predict`` returns logits
       whose softmax/sigmoid is that mean (log-mean-probabilities), so
       MMSeg's post-processing, slide inference and TTA apply unchanged.
-    - ``mode='fast'``: the branch of ``level`` alone. The backbone or neck
-      must be pruned to the same level (``eval_level=level``) so that only
-      sub-network ``level`` is computed; ``DeepSupervisionEncoderDecoder``
-      keeps them in step, and with another segmentor a backbone that
-      returns more levels than needed is refused.
+    - ``mode='fast'``: the branch of ``level`` alone.
+      ``DeepSupervisionEncoderDecoder`` then computes only sub-network
+      ``level`` of the grid (pruning); under another segmentor the whole
+      grid is computed and this branch is used.
+
+    ``mode`` and ``level`` are the one setting of the prediction, for the
+    whole model (:meth:`set_level` sets both).
 
     Args:
         in_channels (int | Sequence[int]): Channels of each selected output
@@ -163,6 +165,15 @@ class DeepSupervisionHead(BaseModule):
                              f'{self.levels}, got {level}')
         self._level = level
 
+    def set_level(self, level: Optional[int]) -> None:
+        """Predict with the mean of all branches (``None``, accurate mode)
+        or with the branch of ``level`` alone (fast mode)."""
+        if level is None:
+            self.mode = 'accurate'
+        else:
+            self.level = level
+            self.mode = 'fast'
+
     def _active_branches(self) -> List[int]:
         """Indices of the branches this forward computes."""
         if self.training or self.mode == 'accurate':
@@ -173,38 +184,24 @@ class DeepSupervisionHead(BaseModule):
         """Branch logits.
 
         Args:
-            inputs (Sequence[Tensor]): Backbone outputs; ``inputs[t]`` is
-                X(0, t+1), shape (N, C, H, W).
+            inputs (Sequence[Tensor]): Backbone (or neck) outputs;
+                ``inputs[t]`` is X(0, t+1), shape (N, C, H, W). Pruned to
+                level k they are X(0, 1) .. X(0, k).
 
         Returns:
             list[Tensor]: (N, out_channels, H, W) logits of every branch in
             training and in accurate mode; of the ``level`` branch alone in
             fast-mode inference.
         """
-        self._check_inputs(inputs)
-        return [
-            self.branches[b]([inputs[self.in_index[b]]])
-            for b in self._active_branches()
-        ]
-
-    def _check_inputs(self, inputs: Sequence[Tensor]) -> None:
-        got = len(inputs)
-        if self.training or self.mode == 'accurate':
-            needed = max(self.in_index) + 1
-            if got < needed:
-                raise ValueError(
-                    f'in_index={self.in_index} needs {needed} backbone '
-                    f'outputs, but the backbone returned {got}'
-                    + ('' if self.training else
-                       ' (a backbone pruned with eval_level cannot feed '
-                       "mode='accurate')"))
-            return
-        if got != self.level:
+        branches = self._active_branches()
+        needed = max(self.in_index[b] for b in branches) + 1
+        if len(inputs) < needed:
             raise ValueError(
-                f"mode='fast' level={self.level} needs a backbone (or neck) "
-                f'pruned to eval_level={self.level} ({self.level} outputs), '
-                f'but it returned {got}; set its eval_level={self.level} or '
-                'use DeepSupervisionEncoderDecoder, which keeps them in step')
+                f'in_index={self.in_index} needs {needed} backbone (or '
+                f'neck) outputs, but there are {len(inputs)}')
+        return [
+            self.branches[b]([inputs[self.in_index[b]]]) for b in branches
+        ]
 
     def fuse(self, branch_logits: Sequence[Tensor]) -> Tensor:
         """Logits whose softmax (sigmoid for one channel) is the mean of the

@@ -1,7 +1,8 @@
 """EncoderDecoder that drives a DeepSupervisionHead's inference modes."""
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import torch.nn as nn
+import torch.nn.functional as F
 from mmseg.models.segmentors import EncoderDecoder
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
@@ -9,19 +10,21 @@ from mmseg.utils import OptSampleList, SampleList
 from torch import Tensor
 
 from ...structures import level_prediction_key
+from ..backbones import UNetPlusPlus
 from ..decode_heads import DeepSupervisionHead
+from ..necks import UNetPlusPlusNeck
 
 
 @MODELS.register_module()
 class DeepSupervisionEncoderDecoder(EncoderDecoder):
     """MMSeg's ``EncoderDecoder`` with two duties for deep supervision.
 
-    1. Pruning in step with the head: in ``mode='fast'`` the ``eval_level``
-       of the backbone (``UNetPlusPlus``) or neck (``UNetPlusPlusNeck``) is
-       set to the head's ``level`` (only sub-network k is computed); in
-       ``mode='accurate'`` it is cleared. So
-       ``--cfg-options model.decode_head.mode=fast model.decode_head.level=2``
-       is all a user sets.
+    1. Pruning. The head's ``mode`` and ``level`` are the one setting
+       (``--cfg-options model.decode_head.mode=fast
+       model.decode_head.level=2``). In fast-mode inference this segmentor
+       asks the ``UNetPlusPlus`` backbone or the ``UNetPlusPlusNeck`` for
+       the sub-network of that level alone (``forward(x, level)``): only
+       the nodes with i + j <= k are computed.
     2. Per-level prediction in one pass: in accurate mode with
        ``per_level=True``, ``predict`` also stores each branch's prediction
        as ``pred_sem_seg_l{k}`` on the data samples, beside the accurate
@@ -43,87 +46,135 @@ class DeepSupervisionEncoderDecoder(EncoderDecoder):
             raise TypeError('DeepSupervisionEncoderDecoder needs a '
                             'DeepSupervisionHead decode_head, got '
                             f'{type(head).__name__}')
-        wanted = head.level if head.mode == 'fast' else None
-        for name, module in self._prunable():
-            given = module.eval_level
-            if given is not None and given != wanted:
-                raise ValueError(
-                    f'{name} eval_level={given} disagrees with decode_head '
-                    f'mode={head.mode!r} level={head.level}; set only '
-                    f'decode_head.mode and decode_head.level, the {name} '
-                    'follows them')
+        grid = self.grid
+        if grid is not None and head.mode == 'fast':
+            grid.decoder.resolve_level(head.level)  # e.g. 'plain' below L
         self.per_level = per_level
-        self._levels_pass = False
-        self.sync_pruning()
 
-    def _parts(self) -> List[Tuple[str, nn.Module]]:
-        """The backbone, and the neck if there is one."""
-        if self.with_neck:
-            return [('backbone', self.backbone), ('neck', self.neck)]
-        return [('backbone', self.backbone)]
-
-    def _prunable(self) -> List[Tuple[str, nn.Module]]:
-        """The backbone and neck that prune by ``eval_level``."""
-        return [(name, module) for name, module in self._parts()
-                if hasattr(module, 'eval_level')]
+    @property
+    def grid(self) -> Optional[nn.Module]:
+        """The part that holds the nested decoder and prunes: the
+        ``UNetPlusPlus`` backbone or the ``UNetPlusPlusNeck`` (None for
+        other models)."""
+        if isinstance(self.backbone, UNetPlusPlus):
+            return self.backbone
+        if self.with_neck and isinstance(self.neck, UNetPlusPlusNeck):
+            return self.neck
+        return None
 
     @property
     def level_sizes(self) -> Dict[int, int]:
         """Parameters of the fast-mode model of every level k: the nodes
-        with i + j <= k of a pruning backbone and neck, the whole of any
-        other backbone (a ResNet computes all its stages) and branch k."""
+        with i + j <= k of the grid, the whole of any other backbone (a
+        ResNet computes all its stages) and branch k."""
         head = self.decode_head
+        parts = [self.backbone] + ([self.neck] if self.with_neck else [])
         sizes = {}
         for level, branch in zip(head.levels, head.branches):
             size = sum(p.numel() for p in branch.parameters())
-            for _, module in self._parts():
-                if hasattr(module, 'level_sizes'):
-                    size += module.level_sizes[level]
+            for part in parts:
+                if part is self.grid:
+                    size += part.level_sizes[level]
                 else:
-                    size += sum(p.numel() for p in module.parameters())
+                    size += sum(p.numel() for p in part.parameters())
             sizes[level] = size
         return sizes
 
-    def sync_pruning(self) -> None:
-        """Prune the backbone and neck to the head's fast-mode level (or
-        not): in eval, nodes with i + j > k are not computed."""
+    @property
+    def prediction_level(self) -> Optional[int]:
+        """The level of the grid a forward computes: the head's level in
+        fast-mode inference, else None (the whole grid)."""
         head = self.decode_head
-        level = head.level if head.mode == 'fast' else None
-        for _, module in self._prunable():
-            module.eval_level = level
+        if head.mode == 'fast' and not self.training:
+            return head.level
+        return None
 
-    def encode_decode(self, inputs: Tensor, batch_img_metas: list) -> Tensor:
-        """Logits at the input size; in the per-level pass, the accurate
-        logits followed by every branch's (see
+    def extract_feat(self, inputs: Tensor) -> List[Tensor]:
+        """Backbone (and neck) features; in fast-mode inference only those
+        of the head's level (the grid's nodes with i + j <= level)."""
+        return self.extract_feats(inputs)[1]
+
+    def extract_feats(self, inputs: Tensor) -> Tuple[tuple, List[Tensor]]:
+        """The backbone's outputs and the features the head reads (the
+        neck's outputs, or the backbone's again without a neck)."""
+        level = self.prediction_level
+        if self.grid is self.backbone:
+            x = self.backbone(inputs, level)
+        else:
+            x = self.backbone(inputs)
+        if not self.with_neck:
+            return x, x
+        if self.grid is self.neck:
+            return x, self.neck(x, level)
+        return x, self.neck(x)
+
+    def encode_decode(self,
+                      inputs: Tensor,
+                      batch_img_metas: List[dict],
+                      levels: bool = False) -> Tensor:
+        """Logits at the input size; with ``levels`` the accurate logits
+        followed by every branch's (see
         ``DeepSupervisionHead.predict_levels``)."""
-        if not self._levels_pass:
-            return super().encode_decode(inputs, batch_img_metas)
-        return self.decode_head.predict_levels(
-            self.extract_feat(inputs), batch_img_metas)
+        x = self.extract_feat(inputs)
+        if levels:
+            return self.decode_head.predict_levels(x, batch_img_metas)
+        return self.decode_head.predict(x, batch_img_metas, self.test_cfg)
+
+    def inference(self,
+                  inputs: Tensor,
+                  batch_img_metas: List[dict],
+                  levels: bool = False) -> Tensor:
+        """MMSeg's whole or slide inference (``test_cfg.mode``) of
+        ``encode_decode(..., levels)``."""
+        if self.test_cfg.get('mode', 'whole') == 'slide':
+            return self.slide_inference(inputs, batch_img_metas, levels)
+        return self.encode_decode(inputs, batch_img_metas, levels)
+
+    def slide_inference(self,
+                        inputs: Tensor,
+                        batch_img_metas: List[dict],
+                        levels: bool = False) -> Tensor:
+        """MMSeg's sliding-window inference (overlapping crops of
+        ``test_cfg.crop_size`` every ``test_cfg.stride``, logits averaged),
+        for the accurate logits or, with ``levels``, for those of every
+        branch as well (``EncoderDecoder.slide_inference`` sizes its result
+        by ``self.out_channels`` alone)."""
+        h_stride, w_stride = self.test_cfg.stride
+        h_crop, w_crop = self.test_cfg.crop_size
+        batch_size, _, h_img, w_img = inputs.size()
+        channels = self.out_channels
+        if levels:
+            channels *= 1 + len(self.decode_head.branches)
+        h_grids = max(h_img - h_crop + h_stride - 1, 0) // h_stride + 1
+        w_grids = max(w_img - w_crop + w_stride - 1, 0) // w_stride + 1
+        preds = inputs.new_zeros((batch_size, channels, h_img, w_img))
+        count = inputs.new_zeros((batch_size, 1, h_img, w_img))
+        for h_idx in range(h_grids):
+            for w_idx in range(w_grids):
+                y2 = min(h_idx * h_stride + h_crop, h_img)
+                x2 = min(w_idx * w_stride + w_crop, w_img)
+                y1, x1 = max(y2 - h_crop, 0), max(x2 - w_crop, 0)
+                crop = inputs[:, :, y1:y2, x1:x2]
+                batch_img_metas[0]['img_shape'] = crop.shape[2:]
+                logits = self.encode_decode(crop, batch_img_metas, levels)
+                preds += F.pad(logits, (x1, w_img - x2, y1, h_img - y2))
+                count[:, :, y1:y2, x1:x2] += 1
+        return preds / count
 
     def predict(self,
                 inputs: Tensor,
                 data_samples: OptSampleList = None) -> SampleList:
         """As ``EncoderDecoder.predict``, plus ``pred_sem_seg_l{k}`` for
         every level in accurate mode with ``per_level``."""
-        self.sync_pruning()
         head = self.decode_head
         if (data_samples is None or not self.per_level
                 or head.mode != 'accurate' or len(head.branches) < 2):
             return super().predict(inputs, data_samples)
         batch_img_metas = [sample.metainfo for sample in data_samples]
-        channels = self.out_channels
-        # slide_inference sizes its buffer with self.out_channels.
-        self.out_channels = channels * (1 + len(head.branches))
-        self._levels_pass = True
-        try:
-            seg_logits = self.inference(inputs, batch_img_metas)
-        finally:
-            self.out_channels = channels
-            self._levels_pass = False
-        accurate, *levels = seg_logits.split(channels, dim=1)
+        seg_logits = self.inference(inputs, batch_img_metas, levels=True)
+        accurate, *per_level = seg_logits.split(self.out_channels, dim=1)
         data_samples = self.postprocess_result(accurate, data_samples)
-        for level, logits in zip(head.levels, levels):
+        for level, logits in zip(head.levels, per_level):
             level_samples = self.postprocess_result(
                 logits,
                 [SegDataSample(metainfo=s.metainfo) for s in data_samples])

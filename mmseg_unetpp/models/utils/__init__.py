@@ -1,3 +1,4 @@
+from .nested_decoder import NestedDecoder
 from .node_block import NodeBlock
 
-__all__ = ['NodeBlock']
+__all__ = ['NestedDecoder', 'NodeBlock']

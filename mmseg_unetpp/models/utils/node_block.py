@@ -1,14 +1,12 @@
 """H of the UNet++ paper: the conv-norm-act stack inside every node."""
-from contextlib import contextmanager
-from typing import Callable, Dict, Iterator, List
-
 import torch
 import torch.nn as nn
-import torch.utils.checkpoint as cp
 from mmcv.cnn import ConvModule
 from mmengine.model import BaseModule
 from mmseg.utils import OptConfigType
 from torch.nn.modules.batchnorm import _BatchNorm
+
+from .fast_path import recompute_in_backward
 
 
 class NodeBlock(BaseModule):
@@ -87,43 +85,8 @@ class NodeBlock(BaseModule):
         return self.convs[1:](y)
 
 
-@contextmanager
-def buffers_swapped(
-        modules: List[nn.Module],
-        stand_ins: List[Dict[str, torch.Tensor]]) -> Iterator[None]:
-    """Give each module the stand-in buffers for a while (no tensor op)."""
-    saved = [dict(m._buffers) for m in modules]
-    for m, buffers in zip(modules, stand_ins):
-        m._buffers.update(buffers)
-    try:
-        yield
-    finally:
-        for m, buffers in zip(modules, saved):
-            m._buffers.update(buffers)
-
-
-def recompute_in_backward(fn: Callable[[torch.Tensor], torch.Tensor],
-                          x: torch.Tensor,
-                          module: nn.Module) -> torch.Tensor:
-    """``fn(x)`` with activation checkpointing: only ``x`` is kept for
-    backward, where ``fn`` runs again. The batch norms of ``module`` update
-    stand-in copies of their running statistics in that second run, so the
-    real ones are updated once per step, as without checkpointing."""
-    norms = [
-        m for m in module.modules()
-        if isinstance(m, _BatchNorm) and m.track_running_stats
-    ]
-    stand_ins = [{
-        name: buffer.clone()
-        for name, buffer in m._buffers.items() if buffer is not None
-    } for m in norms]
-    calls = []
-
-    def run(inputs: torch.Tensor) -> torch.Tensor:
-        if calls:  # the recomputation in backward
-            with buffers_swapped(norms, stand_ins):
-                return fn(inputs)
-        calls.append(True)
-        return fn(inputs)
-
-    return cp.checkpoint(run, x, use_reentrant=False)
+def keep_norms_frozen(module: nn.Module) -> None:
+    """Put every batch norm of ``module`` in eval mode (``norm_eval``)."""
+    for m in module.modules():
+        if isinstance(m, _BatchNorm):
+            m.eval()

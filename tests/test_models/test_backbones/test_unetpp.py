@@ -7,6 +7,8 @@ from mmseg.registry import MODELS
 
 import mmseg_unetpp  # noqa: F401
 from mmseg_unetpp.models.backbones import UNetPlusPlus
+from mmseg_unetpp.models.utils import NodeBlock
+from mmseg_unetpp.testing import ReferenceUNetPlusPlus
 
 # The paper's (TMI 2019) parameter counts of the pruned sub-networks of
 # UNet++ L4, width 32, in millions.
@@ -123,7 +125,7 @@ def test_learned_upsampling_parameter_counts():
     for up, millions in expected.items():
         model = UNetPlusPlus(base_channels=32, upsample_cfg=dict(type=up))
         assert num_params(model) / 1e6 == pytest.approx(millions, abs=0.005)
-        assert (num_params(model.ups) > 0) == (up != 'nearest')
+        assert (num_params(model.decoder.ups) > 0) == (up != 'nearest')
 
 
 @pytest.mark.parametrize('norm', ['BN', 'GN', 'IN'])
@@ -171,7 +173,10 @@ def test_with_cp_gives_identical_gradients():
 
 def test_with_cp_argument_reaches_every_node():
     model = small(with_cp=True)
-    assert all(node.with_cp for node in model.nodes.values())
+    nodes = [m for m in model.modules() if isinstance(m, NodeBlock)]
+    assert len(nodes) == 15 and all(node.with_cp for node in nodes)
+    assert model.node(0, 0) is model.encoder['x_0_0']
+    assert model.node(1, 2) is model.decoder.nodes['x_1_2']
 
 
 def test_norm_eval_freezes_bn_statistics():
@@ -188,36 +193,25 @@ def test_norm_eval_freezes_bn_statistics():
     trained = small(num_stages=3)
     trained.train()
     trained(torch.randn(2, 3, 24, 24) * 5 + 3)
-    assert not torch.equal(trained.nodes['x_0_0'].convs[0].bn.running_mean,
+    assert not torch.equal(trained.node(0, 0).convs[0].bn.running_mean,
                            torch.zeros(4))
 
 
 @pytest.mark.parametrize('level', [1, 2, 3, 4])
 def test_pruned_output_equals_full_output(level):
     torch.manual_seed(0)
-    full = small().eval()
-    pruned = copy.deepcopy(full)
-    pruned.eval_level = level
+    model = small().eval()
     x = torch.randn(2, 3, 53, 47)
     with torch.no_grad():
-        full_outs = full(x)
-        pruned_outs = pruned(x)
+        full_outs = model(x)
+        pruned_outs = model(x, level)
     assert len(pruned_outs) == level
     for j in range(level):
         assert torch.equal(pruned_outs[j], full_outs[j])
 
 
-def test_pruning_applies_in_eval_only():
-    model = small(eval_level=2)
-    model.train()
-    assert len(model(torch.randn(2, 3, 32, 32))) == 4
-    model.eval()
-    with torch.no_grad():
-        assert len(model(torch.randn(2, 3, 32, 32))) == 2
-
-
-def flops(model: torch.nn.Module, x: torch.Tensor) -> int:
-    analyzer = FlopAnalyzer(model, (x, ))
+def flops(model: torch.nn.Module, *inputs) -> int:
+    analyzer = FlopAnalyzer(model, inputs)
     analyzer.unsupported_ops_warnings(False)
     analyzer.uncalled_modules_warnings(False)
     return analyzer.total()
@@ -226,11 +220,11 @@ def flops(model: torch.nn.Module, x: torch.Tensor) -> int:
 @pytest.mark.parametrize('level', [1, 2, 3])
 def test_pruned_flops_equal_standalone_model(level):
     x = torch.randn(1, 3, 64, 64)
-    pruned = small(eval_level=level).eval()
-    alone = small(num_stages=level + 1).eval()
     full = small().eval()
-    assert flops(pruned, x) == flops(alone, x)
-    assert flops(pruned, x) < flops(full, x)
+    alone = small(num_stages=level + 1).eval()
+    assert flops(full, x, level) == flops(alone, x)
+    assert flops(full, x, level) < flops(full, x)
+    assert full.level_sizes[level] == num_params(alone)
 
 
 @pytest.mark.parametrize('kwargs, words', [
@@ -240,17 +234,26 @@ def test_pruned_flops_equal_standalone_model(level):
      ['stage_channels', 'num_stages=4', '2']),
     (dict(num_stages=3, channel_multipliers=[1, 2, 4, 8]),
      ['channel_multipliers', 'num_stages=3', '4']),
-    (dict(num_stages=5, eval_level=5), ['eval_level', '1..4', '5']),
-    (dict(num_stages=5, eval_level=0), ['eval_level', '1..4', '0']),
     (dict(skip_mode='sparse'), ['skip_mode', 'sparse', 'dense']),
     (dict(downsample='avgpool'), ['downsample', 'avgpool', 'maxpool']),
     (dict(upsample_cfg=dict(type='pixelshuffle')),
      ['upsample_cfg', 'pixelshuffle', 'bilinear']),
-    (dict(skip_mode='plain', eval_level=2), ['eval_level=2', 'plain']),
 ])
 def test_bad_arguments_raise_value_error(kwargs, words):
     with pytest.raises(ValueError) as error:
         small(**kwargs)
+    for word in words:
+        assert word in str(error.value)
+
+
+@pytest.mark.parametrize('kwargs, level, words', [
+    (dict(), 5, ['level', '1..4', '5']),
+    (dict(), 0, ['level', '1..4', '0']),
+    (dict(skip_mode='plain'), 2, ['level 2', 'plain']),
+])
+def test_bad_levels_raise_value_error(kwargs, level, words):
+    with pytest.raises(ValueError) as error:
+        small(**kwargs)(torch.randn(1, 3, 32, 32), level)
     for word in words:
         assert word in str(error.value)
 
@@ -269,36 +272,39 @@ def test_too_small_input_raises_value_error_with_minimum():
         assert len(model.eval()(torch.randn(1, 3, 16, 16))) == 4
 
 
-def reference_module():
-    from helpers import load_tool
-    return load_tool('analysis_tools/benchmark.py')
-
-
-def released_layout_checkpoint(path, reference: torch.nn.Module) -> dict:
+def first_layout_checkpoint(path, reference: torch.nn.Module) -> dict:
     """Write ``reference``'s weights as a segmentor checkpoint in the key
-    layout this package has always saved (``backbone.nodes.x_0_1.convs.0.
-    conv.weight``, ``decode_head.branches.0.conv_seg.weight``...)."""
+    layout of the first releases, the grid's nodes directly under the
+    backbone (``backbone.nodes.x_1_0.convs.0.conv.weight``,
+    ``backbone.nodes.x_0_1...``, ``decode_head.branches.0.conv_seg...``)."""
     state = {}
     for key, value in reference.state_dict().items():
-        prefix = 'backbone.' if key.startswith('nodes.') else 'decode_head.'
-        state[prefix + key] = value
+        if key.startswith('encoder.'):
+            key = 'backbone.nodes.' + key[len('encoder.'):]
+        elif key.startswith('decoder.nodes.'):
+            key = 'backbone.' + key[len('decoder.'):]
+        else:
+            key = 'decode_head.' + key
+        state[key] = value
     torch.save(dict(meta=dict(iter=1), state_dict=state), path)
     return state
 
 
-def test_checkpoint_in_the_released_layout_loads_strictly(tmp_path):
-    """A checkpoint written in the released key layout loads strictly and
-    gives the outputs of the paper's equations (the reference)."""
+def test_checkpoint_in_the_first_layout_loads_with_the_same_outputs(
+        tmp_path):
+    """A checkpoint written in the first releases' key layout loads strictly
+    (the keys are mapped on load) and gives the outputs of the paper's
+    equations (the reference)."""
     from mmengine.runner import load_checkpoint
     torch.manual_seed(0)
-    reference = reference_module().ReferenceUNetPlusPlus(
-        channels=(8, 16, 32, 64), num_classes=5)
+    reference = ReferenceUNetPlusPlus(channels=(8, 16, 32, 64),
+                                      num_classes=5)
     for name, buf in reference.named_buffers():  # non-trivial BN statistics
         if name.endswith('running_mean'):
             buf.normal_()
         elif name.endswith('running_var'):
             buf.uniform_(0.5, 2.0)
-    state = released_layout_checkpoint(tmp_path / 'released.pth', reference)
+    state = first_layout_checkpoint(tmp_path / 'first.pth', reference)
     model = MODELS.build(
         dict(
             type='DeepSupervisionEncoderDecoder',
@@ -310,8 +316,9 @@ def test_checkpoint_in_the_released_layout_loads_strictly(tmp_path):
                 channels=8,
                 in_index=[0, 1, 2],
                 num_classes=5)))
-    assert set(model.state_dict()) == set(state)
-    load_checkpoint(model, str(tmp_path / 'released.pth'), strict=True)
+    model_keys = set(model.state_dict())
+    assert not {k for k in state if k.startswith('backbone.')} & model_keys
+    load_checkpoint(model, str(tmp_path / 'first.pth'), strict=True)
     x = torch.randn(2, 3, 45, 61)
     for train in (False, True):
         model.train(train)

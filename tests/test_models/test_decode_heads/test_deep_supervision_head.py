@@ -143,6 +143,6 @@ def test_bad_config_raises_value_error(kwargs, pattern):
 
 def test_in_index_mismatch_raises_at_first_forward():
     head = make_head(in_index=[0, 1, 2, 3], loss_weights=[1, 1, 1, 1])
-    with pytest.raises(ValueError, match=r'needs 4 backbone outputs.*'
-                       r'returned 3'):
+    with pytest.raises(ValueError, match=r'in_index=\[0, 1, 2, 3\] needs 4 '
+                       r'backbone \(or neck\) outputs, but there are 3'):
         head.loss(features(levels=3), make_samples(), dict())

@@ -54,14 +54,19 @@ def test_logged_total_is_weighted_sum_in_segmentor():
     assert float(log_vars['loss']) == pytest.approx(expected.item(), rel=1e-5)
 
 
-def test_fast_mode_computes_only_sub_network_k():
+def node_names(backbone) -> list:
+    return [(f'x_{i}_0', backbone.node(i, 0))
+            for i in range(backbone.num_levels + 1)] + list(
+                backbone.decoder.nodes.items())
+
+
+def test_fast_mode_computes_only_sub_network_k_in_inference():
     model = MODELS.build(segmentor_cfg(mode='fast', level=2)).eval()
-    assert model.backbone.eval_level == 2
     computed = []
     model.backbone.register_forward_hook(
         lambda m, i, out: computed.append(len(out)))
     run_nodes = []
-    for name, node in model.backbone.nodes.items():
+    for name, node in node_names(model.backbone):
         node.register_forward_hook(
             lambda m, i, o, name=name: run_nodes.append(name))
     with torch.no_grad():
@@ -70,11 +75,16 @@ def test_fast_mode_computes_only_sub_network_k():
     assert sorted(run_nodes) == ['x_0_0', 'x_0_1', 'x_0_2', 'x_1_0', 'x_1_1',
                                  'x_2_0']
     assert results[0].pred_sem_seg.shape == (H, W)
-    # Switching back to accurate un-prunes the backbone.
-    model.decode_head.mode = 'accurate'
+    # Switching back to accurate mode computes the whole grid again.
+    model.decode_head.set_level(None)
     with torch.no_grad():
         model.predict(torch.randn(2, 3, H, W), make_samples())
-    assert computed[-1] == 3 and model.backbone.eval_level is None
+    assert computed[-1] == 3
+    # Training computes every level whatever the mode.
+    model.decode_head.set_level(2)
+    model.train()
+    model.loss(torch.randn(2, 3, H, W), make_samples())
+    assert computed[-1] == 3
 
 
 def test_fast_mode_matches_full_model_branch():
@@ -90,21 +100,26 @@ def test_fast_mode_matches_full_model_branch():
         assert torch.equal(sample.pred_sem_seg.data[0], expected[k])
 
 
-def test_stock_encoder_decoder_refuses_unpruned_fast_mode():
-    model = MODELS.build(
+def test_stock_encoder_decoder_fast_mode_uses_the_branch_unpruned():
+    """MMSeg's EncoderDecoder computes the whole grid; fast mode then picks
+    branch k: the same prediction as the pruned one."""
+    torch.manual_seed(0)
+    ours = MODELS.build(segmentor_cfg(mode='fast', level=2)).eval()
+    stock = MODELS.build(
         segmentor_cfg('EncoderDecoder', mode='fast', level=2)).eval()
-    with pytest.raises(ValueError, match=r"level=2.*eval_level=2.*returned 3"):
-        with torch.no_grad():
-            model.predict(torch.randn(1, 3, H, W), make_samples(1))
-    model.backbone.eval_level = 2
+    stock.load_state_dict(ours.state_dict())
+    x = torch.randn(1, 3, H, W)
     with torch.no_grad():
-        assert model.predict(torch.randn(1, 3, H, W), make_samples(1))
+        expected = ours.predict(x, make_samples(1))[0].seg_logits.data
+        got = stock.predict(x, make_samples(1))[0].seg_logits.data
+    torch.testing.assert_close(got, expected)
 
 
-def test_segmentor_refuses_conflicting_backbone_level():
+def test_segmentor_refuses_a_level_the_grid_cannot_prune_to():
     cfg = segmentor_cfg(mode='fast', level=2)
-    cfg.backbone.eval_level = 1
-    with pytest.raises(ValueError, match=r'eval_level=1.*level=2'):
+    cfg.backbone.skip_mode = 'plain'
+    cfg.decode_head.update(in_index=[0, 1, 2])
+    with pytest.raises(ValueError, match=r"level 2.*'plain'"):
         MODELS.build(cfg)
 
 
@@ -243,17 +258,15 @@ def test_neck_over_resnet_trains_and_predicts_at_the_input_size():
 
 def test_fast_mode_prunes_the_neck_over_any_backbone():
     model = MODELS.build(resnet_unetpp_cfg(mode='fast', level=1)).eval()
-    assert model.neck.eval_level == 1
     ran = []
-    for name, node in model.neck.nodes.items():
+    for name, node in model.neck.decoder.nodes.items():
         node.register_forward_hook(lambda m, i, o, name=name: ran.append(name))
     x = torch.randn(2, 3, H, W)
     with torch.no_grad():
         fast = model.predict(x, make_samples())
     assert ran == ['x_0_1']
     full = copy.deepcopy(model)
-    full.decode_head.mode = 'accurate'
-    full.sync_pruning()
+    full.decode_head.set_level(None)
     with torch.no_grad():
         branch = full.decode_head.forward(full.extract_feat(x))
     expected = full.decode_head.resize_to_input(
@@ -265,15 +278,7 @@ def test_fast_mode_prunes_the_neck_over_any_backbone():
 def test_fast_level_beyond_the_necks_rows_is_refused():
     cfg = resnet_unetpp_cfg(
         in_index=[0, 1, 2, 3], loss_weights=[1.0] * 4, mode='fast', level=4)
-    with pytest.raises(ValueError, match=r'eval_level must be None or in '
-                       r'1\.\.3.*got 4'):
-        MODELS.build(cfg)
-
-
-def test_segmentor_refuses_conflicting_neck_level():
-    cfg = resnet_unetpp_cfg(mode='fast', level=2)
-    cfg.neck.eval_level = 1
-    with pytest.raises(ValueError, match=r'neck eval_level=1.*level=2'):
+    with pytest.raises(ValueError, match=r'level must be in 1\.\.3.*got 4'):
         MODELS.build(cfg)
 
 
