@@ -123,9 +123,11 @@ def random_checkpoint(config: Path, path: Path) -> str:
 
 
 def prediction_levels(cfg: Config) -> list:
-    """The levels a model predicts on its own (fast mode, pruning)."""
+    """The levels a model predicts on its own (fast mode, pruning); none
+    for a model of one prediction (the U-Net ablation has X(0, L) alone)."""
     head = cfg.model.decode_head
-    if cfg.model.type != 'DeepSupervisionEncoderDecoder':
+    if (cfg.model.type != 'DeepSupervisionEncoderDecoder'
+            or len(head.in_index) < 2):
         return []
     return [index + 1 for index in head.in_index]
 

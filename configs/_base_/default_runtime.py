@@ -8,7 +8,9 @@
 # - CheckpointMatchHook: a checkpoint (load_from, resume, test) must fit
 #   the model; strict=False lets load_from fine-tune from another model;
 # - SyncBuffersEveryIterHook: under DDP, BN statistics are averaged after
-#   every iteration (nothing without DDP).
+#   every iteration (nothing without DDP);
+# - FusionSelectHook (deep supervision only): after each validation, accurate
+#   mode averages the levels that scored best on it, saved with the model.
 # The schedules write checkpoints atomically (backend 'atomic_local').
 _base_ = ['mmseg::_base_/default_runtime.py']
 custom_imports = dict(imports=['mmseg_unetpp'], allow_failed_imports=False)
@@ -17,4 +19,5 @@ custom_hooks = [
     dict(type='NonFiniteLossHook'),
     dict(type='CheckpointMatchHook'),
     dict(type='SyncBuffersEveryIterHook'),
+    dict(type='FusionSelectHook'),
 ]

@@ -52,6 +52,7 @@ ENCODER_DESCRIPTIONS = {
     ENCODER_WHOLE: 'the whole encoder',
 }
 BRANCH_PREFIX = 'decode_head.branches.'
+FUSION_KEY = 'decode_head.fusion_weights'
 # Checkpoint meta entries a pruned checkpoint keeps.
 KEPT_META = ('dataset_meta', 'epoch', 'iter')
 
@@ -302,6 +303,9 @@ def _take_weights(pruned: nn.Module, state_dict: Mapping[str, torch.Tensor],
     is missing or a shape differs."""
     weights = {}
     for key, tensor in pruned.state_dict().items():
+        if key == FUSION_KEY:  # one branch: nothing to average
+            weights[key] = tensor
+            continue
         source = key
         if key.startswith(BRANCH_PREFIX + '0.'):
             source = f'{BRANCH_PREFIX}{branch}.' + key[len(BRANCH_PREFIX) +

@@ -1,12 +1,14 @@
 from .hooks import (
                     CheckpointMatchHook,
                     DataCheckHook,
+                    FusionSelectHook,
                     NonFiniteLossHook,
                     SyncBuffersEveryIterHook,
 )
 from .optimizers import SkipNonFiniteOptimWrapper
 
 __all__ = [
-    'CheckpointMatchHook', 'DataCheckHook', 'NonFiniteLossHook',
+    'CheckpointMatchHook', 'DataCheckHook', 'FusionSelectHook',
+    'NonFiniteLossHook',
     'SkipNonFiniteOptimWrapper', 'SyncBuffersEveryIterHook'
 ]

@@ -1,23 +1,24 @@
-"""Where each level's prediction lives on a ``SegDataSample``: written by
+"""Where the prediction of each level (``pred_sem_seg_l2``) and of each mean
+of levels (``pred_sem_seg_l2-l4``) lives on a ``SegDataSample``: written by
 ``DeepSupervisionEncoderDecoder``, read by ``PerLevelIoUMetric``."""
 from typing import Optional
 
-LEVEL_PREDICTION_PREFIX = 'pred_sem_seg_l'
+PREDICTION_PREFIX = 'pred_sem_seg_'
 
 
-def level_prediction_key(level: int) -> str:
-    """The field of level k's prediction: ``pred_sem_seg_l{k}``."""
-    return f'{LEVEL_PREDICTION_PREFIX}{level}'
+def prediction_key(name: str) -> str:
+    """The field of prediction ``name`` (``'l2'``, ``'l2-l4'``):
+    ``pred_sem_seg_l2``."""
+    return PREDICTION_PREFIX + name
 
 
-def prediction_level(key: str) -> Optional[int]:
-    """k for a field ``pred_sem_seg_l{k}``, else None."""
-    suffix = key[len(LEVEL_PREDICTION_PREFIX):]
-    if key.startswith(LEVEL_PREDICTION_PREFIX) and suffix.isdigit():
-        return int(suffix)
+def prediction_name(key: str) -> Optional[str]:
+    """``'l2'`` for a field ``pred_sem_seg_l2`` (``'l2-l4'`` for
+    ``pred_sem_seg_l2-l4``), else None."""
+    name = key[len(PREDICTION_PREFIX):]
+    if key.startswith(PREDICTION_PREFIX) and name.startswith('l'):
+        return name
     return None
 
 
-__all__ = [
-    'LEVEL_PREDICTION_PREFIX', 'level_prediction_key', 'prediction_level'
-]
+__all__ = ['PREDICTION_PREFIX', 'prediction_key', 'prediction_name']

@@ -324,6 +324,13 @@ _FIRST_LAYOUT = re.compile(
     r'ups\.up_\d+_\d+)(?P<rest>\..*|$)')
 
 
+# A deep-supervision head's branches, and the levels accurate mode averages
+# (saved since the fusion could be chosen).
+_BRANCH_WEIGHT = re.compile(
+    r'^decode_head\.branches\.(\d+)\.conv_seg\.weight$')
+_FUSION_KEY = 'decode_head.fusion_weights'
+
+
 def _upgraded_key(key: str) -> str:
     match = _FIRST_LAYOUT.match(key)
     if match is None:
@@ -335,25 +342,34 @@ def _upgraded_key(key: str) -> str:
 
 
 def upgrade_state_dict(state_dict: Mapping[str, Any]) -> Mapping[str, Any]:
-    """The state dict with the keys of the first layout renamed.
+    """The state dict of a checkpoint written by the first releases, in
+    the current layout.
 
-    Checkpoints written before the nested decoder was a part of its own
-    hold the grid's nodes directly under the backbone or neck. They map
-    one to one onto the current layout::
+    They hold the grid's nodes directly under the backbone or neck; the
+    keys map one to one onto the current layout::
 
         backbone.nodes.x_1_0.*   -> backbone.encoder.x_1_0.*
         backbone.nodes.x_0_2.*   -> backbone.decoder.nodes.x_0_2.*
         neck.nodes.x_0_2.*       -> neck.decoder.nodes.x_0_2.*
         {backbone,neck}.ups.*    -> {backbone,neck}.decoder.ups.*
 
-    Other keys, and a state dict of the current layout, are returned
-    unchanged (the same object). The module metadata that ``state_dict()``
-    attaches is renamed alike.
+    and a deep-supervision head without ``fusion_weights`` gets ones (its
+    accurate mode averaged every branch). Other keys are kept; a state
+    dict of the current layout is returned unchanged (the same object).
+    The module metadata that ``state_dict()`` attaches is renamed alike.
     """
-    if not any(_FIRST_LAYOUT.match(key) for key in state_dict):
+    branches = {
+        int(m[1])
+        for m in map(_BRANCH_WEIGHT.match, state_dict) if m is not None
+    }
+    missing_fusion = bool(branches) and _FUSION_KEY not in state_dict
+    if not missing_fusion and not any(
+            _FIRST_LAYOUT.match(key) for key in state_dict):
         return state_dict
     upgraded = OrderedDict(
         (_upgraded_key(key), value) for key, value in state_dict.items())
+    if missing_fusion:  # every branch, as accurate mode averaged then
+        upgraded[_FUSION_KEY] = torch.ones(max(branches) + 1)
     metadata = getattr(state_dict, '_metadata', None)
     if metadata is not None:
         upgraded._metadata = OrderedDict(

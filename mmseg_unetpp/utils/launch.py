@@ -111,6 +111,8 @@ def build_runner(cfg: Config, mode: str) -> Runner:
             package refuse (``ValueError``, ``TypeError``, ``KeyError`` of
             an unknown type, ``AssertionError`` of a failed MMEngine check).
     """
+    if mode == 'train':
+        _check_schedule(cfg)
     try:
         runner = Runner.from_cfg(cfg)
         if mode == 'train':
@@ -124,6 +126,26 @@ def build_runner(cfg: Config, mode: str) -> Runner:
         raise ConfigError(f'config {cfg.filename}: {_message(error)}'
                           ) from error
     return runner
+
+
+def _check_schedule(cfg: Config) -> None:
+    """Refuse an iteration-based schedule that begins after training ends
+    (MMEngine ends a scheduler without ``end`` at ``max_iters``)."""
+    max_iters = (cfg.get('train_cfg') or {}).get('max_iters')
+    schedulers = cfg.get('param_scheduler') or []
+    if isinstance(schedulers, dict):
+        schedulers = [schedulers]
+    for k, scheduler in enumerate(schedulers):
+        if (max_iters is None or scheduler.get('by_epoch', True)
+                or 'end' in scheduler):
+            continue
+        begin = scheduler.get('begin', 0)
+        if begin >= max_iters:
+            raise ConfigError(
+                f'config {cfg.filename}: train_cfg.max_iters={max_iters} '
+                f'ends before param_scheduler[{k}] ({scheduler.get("type")}) '
+                f'begins at iteration {begin}; train at least {begin + 1} '
+                'iterations, or set param_scheduler=[]')
 
 
 def add_hook(cfg: Config, hook_type: str, **override: Any) -> None:

@@ -30,6 +30,7 @@ val_dataloader = dict(dataset=dataset)
 test_dataloader = dict(dataset=dataset)
 model = dict(decode_head=dict(num_classes=2))
 train_cfg = dict(max_iters=1, val_interval=1)
+param_scheduler = []  # one iteration: no warm-up
 default_hooks = dict(checkpoint=dict(interval=1, save_best=None))
 """)
     work = tmp_path / 'work'

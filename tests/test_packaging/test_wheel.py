@@ -39,6 +39,7 @@ val_dataloader = dict(dataset=dataset)
 test_dataloader = dict(dataset=dataset)
 model = dict(decode_head=dict(num_classes=len(classes)))
 train_cfg = dict(max_iters=1, val_interval=1)
+param_scheduler = []  # one iteration: no warm-up
 default_hooks = dict(
     logger=dict(interval=1), checkpoint=dict(interval=1, save_best=None))
 """

@@ -73,6 +73,35 @@ def test_stock_train_saves_checkpoints_and_validates(project):
     assert 'l1.mIoU' in log and 'l2.mIoU' in log and 'decode.l2.loss_ce' in log
 
 
+def test_accurate_mode_is_the_best_prediction_of_the_last_validation(
+        project):
+    """FusionSelectHook (in the runtime base): the last checkpoint holds the
+    levels that scored best at the validation after it, and MMSeg's stock
+    test.py, which tests on that val split here, reports their score as
+    the default mIoU: never below the best single level."""
+    import json
+
+    from mmseg_unetpp.utils import load_from_local_weights_only
+    scalars = next(project['work'].rglob('scalars.json'))
+    last_val = [json.loads(line) for line in scalars.read_text().splitlines()
+                if 'l1.mIoU' in line][-1]
+    candidates = {'l1': [1.0, 0.0], 'l2': [0.0, 1.0], 'l1-l2': [1.0, 1.0]}
+    best = max(last_val[f'{name}.mIoU'] for name in candidates)
+    assert best >= max(last_val['l1.mIoU'], last_val['l2.mIoU'])
+    chosen = [name for name in candidates
+              if last_val[f'{name}.mIoU'] == best]
+    checkpoint = load_from_local_weights_only(
+        str(project['work'] / 'iter_4.pth'))
+    weights = checkpoint['state_dict']['decode_head.fusion_weights'].tolist()
+    assert weights in [candidates[name] for name in chosen]
+    out = run([sys.executable, STOCK_TOOLS / 'test.py', project['config'],
+               project['work'] / 'iter_4.pth', '--work-dir',
+               project['root'] / 'test_fused'], cwd=project['root'])
+    text = out.stdout + out.stderr
+    tested = float(text.split('Iter(test)')[-1].split('mIoU: ')[1].split()[0])
+    assert tested == pytest.approx(best, abs=0.01)
+
+
 def test_stock_resume_and_test(project):
     root, config, work = project['root'], project['config'], project['work']
     run([sys.executable, STOCK_TOOLS / 'train.py', config, '--work-dir',

@@ -303,7 +303,10 @@ def test_upgrade_maps_the_first_layout_and_keeps_the_current_one():
         'neck.decoder.ups.up_1_2.deconv.weight',
         'decode_head.branches.0.conv_seg.weight',
         'backbone.layer1.0.conv1.weight',
+        # accurate mode averaged every branch then (here, one)
+        'decode_head.fusion_weights',
     ]
-    assert list(new.values()) == list(range(1, 8))
+    assert list(new.values())[:7] == list(range(1, 8))
+    assert torch.equal(new['decode_head.fusion_weights'], torch.ones(1))
     assert list(new._metadata) == ['', 'backbone.encoder.x_1_0', 'neck']
     assert upgrade_state_dict(new) is new

@@ -1,6 +1,6 @@
-"""IoU of the accurate prediction and of every deep-supervision level."""
+"""IoU (and Dice) of the accurate prediction and of every level."""
 from collections import OrderedDict
-from typing import Dict, Sequence
+from typing import Dict, Sequence, Tuple
 
 import numpy as np
 from mmengine.logging import MMLogger, print_log
@@ -8,24 +8,33 @@ from mmseg.evaluation import IoUMetric
 from mmseg.registry import METRICS
 from prettytable import PrettyTable
 
-from ...structures import prediction_level
+from ...structures import prediction_name
 
 
 @METRICS.register_module()
 class PerLevelIoUMetric(IoUMetric):
-    """``IoUMetric`` that also scores every ``pred_sem_seg_l{k}``.
+    """``IoUMetric`` that also scores every ``pred_sem_seg_l{k}`` (and
+    ``pred_sem_seg_l{a}-l{b}``, a mean of levels).
 
     ``DeepSupervisionEncoderDecoder`` (accurate mode, ``per_level=True``)
-    stores each branch's prediction beside the accurate one, so one pass over
-    the val set gives the trade-off of every pruning level. The accurate
-    metrics keep IoUMetric's keys (``mIoU``...); each level adds
-    ``l{k}.mIoU``... and a summary table is logged. Arguments are
-    ``IoUMetric``'s.
+    stores these predictions beside the accurate one, so one pass over the
+    val set gives the trade-off of every pruning level. The accurate
+    metrics keep IoUMetric's keys (``mIoU``, ``mDice``...); each other
+    prediction adds ``l{k}.mIoU``... and a summary table is logged.
+
+    With two classes (binary segmentation), ``'mDice'`` also reports the
+    Dice of the foreground class (class 1) alone as ``Dice`` (and
+    ``l{k}.Dice``), the score MMSeg's medical results give beside mDice;
+    ``'mIoU'`` likewise adds the foreground ``IoU``.
+
+    Args:
+        **kwargs: ``IoUMetric`` arguments (``iou_metrics=['mIoU', 'mDice']``
+            for both).
     """
 
     def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
-        """Score the accurate prediction (as ``IoUMetric``) and each
-        level's; a result is ``(accurate_areas, {level: areas})``."""
+        """Score the accurate prediction (as ``IoUMetric``) and the others;
+        a result is ``(accurate_areas, {name: areas})``."""
         first = len(self.results)
         super().process(data_batch, data_samples)
         if self.format_only:
@@ -33,37 +42,63 @@ class PerLevelIoUMetric(IoUMetric):
         num_classes = len(self.dataset_meta['classes'])
         for k, data_sample in enumerate(data_samples):
             label = data_sample['gt_sem_seg']['data'].squeeze()
-            levels = {}
+            others = {}
             for key, value in data_sample.items():
-                level = prediction_level(key)
-                if level is not None:
+                name = prediction_name(key)
+                if name is not None:
                     pred = value['data'].squeeze()
-                    levels[f'l{level}'] = self.intersect_and_union(
+                    others[name] = self.intersect_and_union(
                         pred, label.to(pred), num_classes, self.ignore_index)
-            self.results[first + k] = (self.results[first + k], levels)
+            self.results[first + k] = (self.results[first + k], others)
 
     def compute_metrics(self, results: list) -> Dict[str, float]:
         """IoUMetric's metrics for the accurate prediction, plus
-        ``l{k}.<metric>`` for every level."""
+        ``<name>.<metric>`` for every other prediction."""
         metrics = super().compute_metrics([r[0] for r in results])
-        levels = sorted({level for _, per in results for level in per},
-                        key=lambda name: int(name[1:]))
-        if not levels:
+        metrics.update(self._foreground([sum(a) for a in zip(
+            *(r[0] for r in results))]))
+        names = sorted({name for _, others in results for name in others},
+                       key=_order)
+        if not names:
             return metrics
         table = PrettyTable(['prediction'] + list(metrics))
         table.add_row(['accurate'] + list(metrics.values()))
-        for level in levels:
-            areas = [sum(a) for a in zip(*(per[level] for _, per in results))]
+        for name in names:
+            areas = [sum(a) for a in zip(*(r[1][name] for r in results))]
             summary = self.total_area_to_metrics(*areas, self.metrics,
                                                  self.nan_to_num, self.beta)
-            level_metrics = OrderedDict()
+            scores = OrderedDict()
             for key, value in summary.items():
-                name = key if key == 'aAcc' else 'm' + key
-                level_metrics[name] = np.round(np.nanmean(value) * 100, 2)
-            table.add_row([level] + list(level_metrics.values()))
-            metrics.update(
-                {f'{level}.{k}': v
-                 for k, v in level_metrics.items()})
+                score = 'aAcc' if key == 'aAcc' else 'm' + key
+                scores[score] = np.round(np.nanmean(value) * 100, 2)
+            scores.update(self._foreground(areas))
+            table.add_row([name] + list(scores.values()))
+            metrics.update({f'{name}.{k}': v for k, v in scores.items()})
         print_log('per level results:\n' + table.get_string(),
                   MMLogger.get_current_instance())
         return metrics
+
+    def _foreground(self, areas: list) -> Dict[str, float]:
+        """Binary segmentation: the foreground class's own IoU and Dice
+        (from total intersection, union, prediction and label areas)."""
+        if len(self.dataset_meta['classes']) != 2:
+            return {}
+        intersect, union, pred, label = (float(a[1]) for a in areas)
+        scores = {}
+        if 'mIoU' in self.metrics:
+            scores['IoU'] = round(100 * intersect / union, 2) if union \
+                else float('nan')
+        if 'mDice' in self.metrics:
+            total = pred + label
+            scores['Dice'] = round(200 * intersect / total, 2) if total \
+                else float('nan')
+        return scores
+
+
+def _order(name: str) -> Tuple[int, int]:
+    """Single levels first, then means of 2, 3... levels, each by their
+    first level: ``'l2'`` -> (1, 2), ``'l2-l4'`` -> (3, 2)."""
+    first, _, last = name.partition('-')
+    first_level = int(first[1:])
+    last_level = int(last[1:]) if last else first_level
+    return last_level - first_level + 1, first_level

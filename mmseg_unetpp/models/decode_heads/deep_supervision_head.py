@@ -10,6 +10,7 @@ from mmseg.utils import ConfigType, SampleList
 from torch import Tensor
 
 MODES = ('accurate', 'fast')
+TEACHERS = ('deepest', 'mean')
 
 
 @MODELS.register_module()
@@ -30,12 +31,22 @@ class DeepSupervisionHead(BaseModule):
     accuracy are logged per branch (``decode.l2.loss_ce``,
     ``decode.l2.acc_seg``) and the total loss is their weighted sum.
 
+    With ``distill_loss``, each branch but the teacher also learns the
+    teacher's soft prediction (self-distillation, Zhang et al., "Be Your
+    Own Teacher", ICCV 2019): the teacher is the deepest branch
+    (``distill_teacher='deepest'``) or the mean of every branch
+    (``'mean'``), detached; logged as ``decode.l1.loss_distill``...
+
     Inference:
 
-    - ``mode='accurate'``: the mean of the branches' probabilities (softmax,
-      or sigmoid when ``out_channels == 1``). ``predict`` returns logits
-      whose softmax/sigmoid is that mean (log-mean-probabilities), so
-      MMSeg's post-processing, slide inference and TTA apply unchanged.
+    - ``mode='accurate'``: the mean of the probabilities (softmax, or
+      sigmoid when ``out_channels == 1``) of the branches that
+      ``fusion_weights`` selects (a buffer, saved in checkpoints; every
+      branch by default, ``FusionSelectHook`` picks the levels on val).
+      ``predict`` returns logits whose softmax/sigmoid is that mean
+      (log-mean-probabilities), so MMSeg's post-processing, slide inference
+      and TTA apply unchanged; only the selected branches (and the grid up
+      to the deepest of them) are computed.
     - ``mode='fast'``: the branch of ``level`` alone.
       ``DeepSupervisionEncoderDecoder`` then computes only sub-network
       ``level`` of the grid (pruning); under another segmentor the whole
@@ -64,6 +75,13 @@ class DeepSupervisionHead(BaseModule):
         mode (str): ``'accurate'`` or ``'fast'``. Default: ``'accurate'``.
         level (int, optional): The branch used by ``mode='fast'``; one of
             the branch levels. Default: the deepest branch.
+        fuse_levels (Sequence[int], optional): The levels accurate mode
+            averages, until a checkpoint or ``FusionSelectHook`` sets
+            ``fusion_weights``. Default: every level.
+        distill_loss (dict, optional): Config of a distillation loss (e.g.
+            ``dict(type='DistillationLoss', loss_weight=1.0,
+            temperature=2.0)``) for self-distillation. Default: None.
+        distill_teacher (str): ``'deepest'`` or ``'mean'``.
         init_cfg (dict, optional): Initialization config of this head; each
             branch keeps ``BaseDecodeHead``'s (``conv_seg`` ~ N(0, 0.01)).
         **kwargs: ``BaseDecodeHead`` arguments, given to every branch
@@ -85,6 +103,9 @@ class DeepSupervisionHead(BaseModule):
                  loss_weights: Optional[Sequence[float]] = None,
                  mode: str = 'accurate',
                  level: Optional[int] = None,
+                 fuse_levels: Optional[Sequence[int]] = None,
+                 distill_loss: Optional[ConfigType] = None,
+                 distill_teacher: str = 'deepest',
                  init_cfg: Optional[ConfigType] = None,
                  **kwargs):
         in_index = list(in_index)
@@ -141,6 +162,16 @@ class DeepSupervisionHead(BaseModule):
         self.align_corners = first.align_corners
         self.mode = mode
         self.level = level if level is not None else self.levels[-1]
+        # 1 for the branches accurate mode averages, 0 for the others.
+        self.register_buffer('fusion_weights', torch.ones(num_branches))
+        if fuse_levels is not None:
+            self.set_fusion(fuse_levels)
+        if distill_teacher not in TEACHERS:
+            raise ValueError(f'distill_teacher must be one of {TEACHERS}, '
+                             f'got {distill_teacher!r}')
+        self.distill_teacher = distill_teacher
+        self.distill_loss = None if distill_loss is None else MODELS.build(
+            distill_loss)
 
     @property
     def mode(self) -> str:
@@ -174,26 +205,61 @@ class DeepSupervisionHead(BaseModule):
             self.level = level
             self.mode = 'fast'
 
-    def _active_branches(self) -> List[int]:
-        """Indices of the branches this forward computes."""
-        if self.training or self.mode == 'accurate':
-            return list(range(len(self.branches)))
-        return [self.levels.index(self.level)]
+    @property
+    def fused_levels(self) -> List[int]:
+        """The levels accurate mode averages."""
+        return [
+            level for level, weight in zip(self.levels,
+                                           self.fusion_weights.tolist())
+            if weight > 0
+        ]
 
-    def forward(self, inputs: Sequence[Tensor]) -> List[Tensor]:
+    def set_fusion(self, levels: Sequence[int]) -> None:
+        """Make accurate mode average the branches of ``levels``."""
+        levels = list(levels)
+        if not levels or any(level not in self.levels for level in levels):
+            raise ValueError(f'fusion levels must be a non-empty subset of '
+                             f'the branch levels {self.levels}, got {levels}')
+        self.fusion_weights.copy_(
+            torch.tensor([float(level in levels) for level in self.levels]))
+
+    def fusion_candidates(self) -> List[Tuple[str, List[int]]]:
+        """Every run of consecutive levels, as ``(name, levels)``: the
+        single levels (``'l2'``) first, then the means (``'l2-l4'``)."""
+        runs = [(a, b) for size in range(1, len(self.levels) + 1)
+                for a in range(len(self.levels) - size + 1)
+                for b in [a + size - 1]]
+        return [(fusion_name(self.levels[a:b + 1]), self.levels[a:b + 1])
+                for a, b in runs]
+
+    def predicted_levels(self) -> List[int]:
+        """The levels a prediction (``predict``) computes."""
+        return [self.level] if self.mode == 'fast' else self.fused_levels
+
+    def _active_branches(self, every_branch: bool = False) -> List[int]:
+        """Indices of the branches this forward computes."""
+        if self.training or every_branch:
+            return list(range(len(self.branches)))
+        return [self.levels.index(level) for level in self.predicted_levels()]
+
+    def forward(self,
+                inputs: Sequence[Tensor],
+                every_branch: bool = False) -> List[Tensor]:
         """Branch logits.
 
         Args:
             inputs (Sequence[Tensor]): Backbone (or neck) outputs;
                 ``inputs[t]`` is X(0, t+1), shape (N, C, H, W). Pruned to
                 level k they are X(0, 1) .. X(0, k).
+            every_branch (bool): Compute every branch in inference too.
 
         Returns:
             list[Tensor]: (N, out_channels, H, W) logits of every branch in
-            training and in accurate mode; of the ``level`` branch alone in
-            fast-mode inference.
+            training (and with ``every_branch``), else of those that
+            ``predict`` uses (the fused ones, or the ``level`` branch in
+            fast mode), in order.
         """
-        branches = self._active_branches()
+        branches = self._active_branches(every_branch)
         needed = max(self.in_index[b] for b in branches) + 1
         if len(inputs) < needed:
             raise ValueError(
@@ -205,7 +271,7 @@ class DeepSupervisionHead(BaseModule):
 
     def fuse(self, branch_logits: Sequence[Tensor]) -> Tensor:
         """Logits whose softmax (sigmoid for one channel) is the mean of the
-        branches' probabilities."""
+        given branches' probabilities."""
         if len(branch_logits) == 1:
             return branch_logits[0]
         if self.out_channels == 1:
@@ -228,16 +294,21 @@ class DeepSupervisionHead(BaseModule):
 
     def predict_levels(self, inputs: Tuple[Tensor],
                        batch_img_metas: List[dict]) -> Tensor:
-        """Fused logits followed by every branch's logits in one tensor.
+        """Accurate-mode logits followed by those of every fusion candidate
+        (:meth:`fusion_candidates`: each level, then each mean of
+        consecutive levels), in one tensor.
 
         Returns:
-            Tensor: (N, (1 + num_branches) * out_channels, H, W): the
-            accurate-mode logits, then those of ``l{levels[0]}``, ...
+            Tensor: (N, (1 + num_candidates) * out_channels, H, W).
         """
-        branch_logits = self.forward(inputs)
-        return self.resize_to_input(
-            torch.cat([self.fuse(branch_logits)] + branch_logits, dim=1),
-            batch_img_metas)
+        logits = dict(zip(self.levels, self.forward(inputs,
+                                                    every_branch=True)))
+        fused = [self.fuse([logits[k] for k in self.fused_levels])]
+        fused += [
+            self.fuse([logits[k] for k in levels])
+            for _, levels in self.fusion_candidates()
+        ]
+        return self.resize_to_input(torch.cat(fused, dim=1), batch_img_metas)
 
     def loss(self, inputs: Tuple[Tensor], batch_data_samples: SampleList,
              train_cfg: ConfigType) -> dict:
@@ -247,7 +318,9 @@ class DeepSupervisionHead(BaseModule):
 
     def loss_by_feat(self, seg_logits: Sequence[Tensor],
                      batch_data_samples: SampleList) -> dict:
-        """Per-branch losses (weighted) and accuracies, keyed ``l{k}.*``."""
+        """Per-branch losses (weighted) and accuracies, keyed ``l{k}.*``;
+        with ``distill_loss`` also each student branch's distillation
+        loss, ``l{k}.loss_distill``."""
         losses = dict()
         for level, weight, branch, logits in zip(self.levels,
                                                  self.loss_weights,
@@ -257,4 +330,23 @@ class DeepSupervisionHead(BaseModule):
                 if 'loss' in name:
                     value = value * weight
                 losses[f'l{level}.{name}'] = value
+        if self.distill_loss is not None:
+            if self.distill_teacher == 'deepest':
+                teacher, students = seg_logits[-1], seg_logits[:-1]
+                levels = self.levels[:-1]
+            else:
+                teacher, students = self.fuse(seg_logits), seg_logits
+                levels = self.levels
+            teacher = teacher.detach()
+            for level, logits in zip(levels, students):
+                losses[f'l{level}.loss_distill'] = self.distill_loss(
+                    logits, teacher)
         return losses
+
+
+def fusion_name(levels: Sequence[int]) -> str:
+    """``'l3'`` for one level, ``'l2-l4'`` for the mean of levels 2..4."""
+    levels = list(levels)
+    if len(levels) == 1:
+        return f'l{levels[0]}'
+    return f'l{levels[0]}-l{levels[-1]}'

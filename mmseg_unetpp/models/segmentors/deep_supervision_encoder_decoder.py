@@ -9,7 +9,7 @@ from mmseg.structures import SegDataSample
 from mmseg.utils import OptSampleList, SampleList
 from torch import Tensor
 
-from ...structures import level_prediction_key
+from ...structures import prediction_key
 from ..backbones import UNetPlusPlus
 from ..decode_heads import DeepSupervisionHead
 from ..necks import UNetPlusPlusNeck
@@ -26,11 +26,14 @@ class DeepSupervisionEncoderDecoder(EncoderDecoder):
        the sub-network of that level alone (``forward(x, level)``): only
        the nodes with i + j <= k are computed.
     2. Per-level prediction in one pass: in accurate mode with
-       ``per_level=True``, ``predict`` also stores each branch's prediction
-       as ``pred_sem_seg_l{k}`` on the data samples, beside the accurate
-       ``pred_sem_seg``; ``PerLevelIoUMetric`` scores them all. Works with
-       whole and slide inference (the backbone runs once per image or
-       window); under TTA only the accurate prediction is merged.
+       ``per_level=True``, ``predict`` also stores the prediction of each
+       level and of each mean of consecutive levels as
+       ``pred_sem_seg_l{k}`` and ``pred_sem_seg_l{a}-l{b}`` on the data
+       samples, beside the accurate ``pred_sem_seg``;
+       ``PerLevelIoUMetric`` scores them all and ``FusionSelectHook``
+       picks accurate mode's levels from them. Works with whole and slide
+       inference (the backbone runs once per image or window); under TTA
+       only the accurate prediction is merged.
 
     Args:
         per_level (bool): Predict every level in accurate mode.
@@ -80,24 +83,30 @@ class DeepSupervisionEncoderDecoder(EncoderDecoder):
             sizes[level] = size
         return sizes
 
-    @property
-    def prediction_level(self) -> Optional[int]:
-        """The level of the grid a forward computes: the head's level in
-        fast-mode inference, else None (the whole grid)."""
+    def prediction_level(self, every_level: bool = False) -> Optional[int]:
+        """The level of the grid a forward computes: in inference the
+        deepest level the head predicts with (fast mode's level, or the
+        deepest fused one), else None (the whole grid)."""
         head = self.decode_head
-        if head.mode == 'fast' and not self.training:
-            return head.level
-        return None
+        if self.training or every_level:
+            return None
+        deepest = max(head.predicted_levels())
+        return deepest if deepest < max(head.levels) else None
 
-    def extract_feat(self, inputs: Tensor) -> List[Tensor]:
-        """Backbone (and neck) features; in fast-mode inference only those
-        of the head's level (the grid's nodes with i + j <= level)."""
-        return self.extract_feats(inputs)[1]
+    def extract_feat(self,
+                     inputs: Tensor,
+                     every_level: bool = False) -> List[Tensor]:
+        """Backbone (and neck) features; in inference only those of the
+        levels the head predicts with (the grid's nodes with i + j <= k),
+        unless ``every_level``."""
+        return self.extract_feats(inputs, every_level)[1]
 
-    def extract_feats(self, inputs: Tensor) -> Tuple[tuple, List[Tensor]]:
+    def extract_feats(self,
+                      inputs: Tensor,
+                      every_level: bool = False) -> Tuple[tuple, List[Tensor]]:
         """The backbone's outputs and the features the head reads (the
         neck's outputs, or the backbone's again without a neck)."""
-        level = self.prediction_level
+        level = self.prediction_level(every_level)
         if self.grid is self.backbone:
             x = self.backbone(inputs, level)
         else:
@@ -113,9 +122,9 @@ class DeepSupervisionEncoderDecoder(EncoderDecoder):
                       batch_img_metas: List[dict],
                       levels: bool = False) -> Tensor:
         """Logits at the input size; with ``levels`` the accurate logits
-        followed by every branch's (see
+        followed by those of every level and mean of levels (see
         ``DeepSupervisionHead.predict_levels``)."""
-        x = self.extract_feat(inputs)
+        x = self.extract_feat(inputs, every_level=levels)
         if levels:
             return self.decode_head.predict_levels(x, batch_img_metas)
         return self.decode_head.predict(x, batch_img_metas, self.test_cfg)
@@ -144,7 +153,7 @@ class DeepSupervisionEncoderDecoder(EncoderDecoder):
         batch_size, _, h_img, w_img = inputs.size()
         channels = self.out_channels
         if levels:
-            channels *= 1 + len(self.decode_head.branches)
+            channels *= 1 + len(self.decode_head.fusion_candidates())
         h_grids = max(h_img - h_crop + h_stride - 1, 0) // h_stride + 1
         w_grids = max(w_img - w_crop + w_stride - 1, 0) // w_stride + 1
         preds = inputs.new_zeros((batch_size, channels, h_img, w_img))
@@ -172,13 +181,13 @@ class DeepSupervisionEncoderDecoder(EncoderDecoder):
             return super().predict(inputs, data_samples)
         batch_img_metas = [sample.metainfo for sample in data_samples]
         seg_logits = self.inference(inputs, batch_img_metas, levels=True)
-        accurate, *per_level = seg_logits.split(self.out_channels, dim=1)
+        accurate, *others = seg_logits.split(self.out_channels, dim=1)
         data_samples = self.postprocess_result(accurate, data_samples)
-        for level, logits in zip(head.levels, per_level):
+        for (name, _), logits in zip(head.fusion_candidates(), others):
             level_samples = self.postprocess_result(
                 logits,
                 [SegDataSample(metainfo=s.metainfo) for s in data_samples])
             for sample, level_sample in zip(data_samples, level_samples):
                 sample.set_field(level_sample.pred_sem_seg,
-                                 level_prediction_key(level))
+                                 prediction_key(name))
         return data_samples

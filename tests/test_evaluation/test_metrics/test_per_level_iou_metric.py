@@ -1,29 +1,30 @@
-"""PerLevelIoUMetric alone, against IoUs computed by hand."""
+"""PerLevelIoUMetric alone, against IoUs and Dice scores computed by hand."""
 import torch
 from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
 import mmseg_unetpp  # noqa: F401
 from mmseg_unetpp.evaluation import PerLevelIoUMetric
-from mmseg_unetpp.structures import level_prediction_key
+from mmseg_unetpp.structures import prediction_key
 
 LABEL = [[0, 0, 1], [1, 2, 255]]  # 255: ignored
 
 
-def sample(accurate, **levels) -> dict:
-    """A predicted data sample as the evaluator hands it to the metric."""
+def sample(accurate, label=LABEL, **levels) -> dict:
+    """A predicted data sample as the evaluator hands it to the metric;
+    ``levels``: ``l2=...`` or ``{'l2-l3': ...}``."""
     s = SegDataSample()
-    s.gt_sem_seg = PixelData(data=torch.tensor([LABEL]))
+    s.gt_sem_seg = PixelData(data=torch.tensor([label]))
     s.pred_sem_seg = PixelData(data=torch.tensor([accurate]))
-    for level, pred in levels.items():
+    for name, pred in levels.items():
         s.set_field(PixelData(data=torch.tensor([pred])),
-                    level_prediction_key(int(level[1:])))
+                    prediction_key(name))
     return s.to_dict()
 
 
-def metric() -> PerLevelIoUMetric:
-    m = PerLevelIoUMetric(iou_metrics=['mIoU'])
-    m.dataset_meta = dict(classes=('a', 'b', 'c'))
+def metric(classes=('a', 'b', 'c'), metrics=('mIoU', )) -> PerLevelIoUMetric:
+    m = PerLevelIoUMetric(iou_metrics=list(metrics))
+    m.dataset_meta = dict(classes=classes)
     return m
 
 
@@ -60,3 +61,46 @@ def test_without_level_predictions_it_is_iou_metric():
     scores = m.evaluate(1)
     assert scores['mIoU'] == 100.0
     assert not any(key.startswith('l') for key in scores)
+
+
+def test_means_of_levels_are_scored_under_their_names():
+    m = metric()
+    m.process({}, [sample([[0, 1, 1], [1, 2, 2]],
+                          **{'l1': [[0, 0, 0], [0, 0, 0]],
+                             'l1-l2': [[0, 0, 1], [1, 2, 0]]})])
+    scores = m.evaluate(1)
+    assert scores['l1-l2.mIoU'] == 100.0
+    assert list(k for k in scores if k.endswith('.mIoU')) == [
+        'l1.mIoU', 'l1-l2.mIoU']
+
+
+def test_dice_per_level_against_hand_computed_values():
+    m = metric(metrics=('mIoU', 'mDice'))
+    m.process({}, [sample([[0, 1, 1], [1, 2, 2]],
+                          l1=[[0, 0, 0], [0, 0, 0]])])
+    scores = m.evaluate(1)
+    # Dice = 2|P&G| / (|P| + |G|) per class, the ignored pixel left out.
+    # accurate: a 2*1/(1+2), b 2*2/(3+2), c 2*1/(1+1)
+    assert scores['mDice'] == round(100 * (2 / 3 + 4 / 5 + 1) / 3, 2)
+    # l1: a 2*2/(5+2), b 0/(0+2), c 0/(0+1)
+    assert scores['l1.mDice'] == round(100 * (4 / 7) / 3, 2)
+    assert scores['l1.mIoU'] == round(100 * (2 / 5) / 3, 2)
+    assert 'Dice' not in scores  # three classes: no foreground
+
+
+BINARY = [[0, 1, 1, 0], [1, 1, 0, 255]]
+
+
+def test_binary_reports_the_foregrounds_own_dice_and_iou():
+    m = metric(classes=('background', 'vessel'), metrics=('mIoU', 'mDice'))
+    m.process({}, [sample([[0, 1, 0, 0], [1, 1, 1, 1]], label=BINARY,
+                          l1=[[1, 1, 1, 1], [1, 1, 1, 1]])])
+    scores = m.evaluate(1)
+    # accurate, foreground: P = 4 pixels (the ignored one left out), G = 4,
+    # P&G = 3: Dice 6/8, IoU 3/5; background: P 3, G 3, P&G 2.
+    assert scores['Dice'] == 75.0
+    assert scores['IoU'] == 60.0
+    assert scores['mDice'] == round(100 * (3 / 4 + 4 / 6) / 2, 2)
+    # l1 says foreground everywhere: P 7, G 4, P&G 4.
+    assert scores['l1.Dice'] == round(100 * 8 / 11, 2)
+    assert scores['l1.IoU'] == round(100 * 4 / 7, 2)

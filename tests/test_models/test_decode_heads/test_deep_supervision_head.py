@@ -146,3 +146,72 @@ def test_in_index_mismatch_raises_at_first_forward():
     with pytest.raises(ValueError, match=r'in_index=\[0, 1, 2, 3\] needs 4 '
                        r'backbone \(or neck\) outputs, but there are 3'):
         head.loss(features(levels=3), make_samples(), dict())
+
+
+def metas(n: int = 2) -> list:
+    return [dict(img_shape=(H, W), ori_shape=(H, W), pad_shape=(H, W))] * n
+
+
+def test_accurate_mode_averages_the_fused_levels_only():
+    torch.manual_seed(0)
+    head = make_head().eval()
+    feats = features()
+    with torch.no_grad():
+        branch = head.forward(feats)
+        assert len(branch) == 3  # every level by default
+        head.set_fusion([2, 3])
+        assert head.fused_levels == [2, 3]
+        assert torch.equal(head.fusion_weights, torch.tensor([0., 1., 1.]))
+        assert len(head.forward(feats)) == 2  # level 1 is not computed
+        fused = head.predict(feats, metas(), {})
+    expected = (branch[1].softmax(1) + branch[2].softmax(1)) / 2
+    torch.testing.assert_close(fused.softmax(1), expected)
+    with pytest.raises(ValueError, match=r'subset of the branch levels'):
+        head.set_fusion([4])
+
+
+def test_fusion_candidates_and_their_logits_in_one_pass():
+    torch.manual_seed(0)
+    head = make_head(fuse_levels=[3]).eval()
+    assert [name for name, _ in head.fusion_candidates()] == [
+        'l1', 'l2', 'l3', 'l1-l2', 'l2-l3', 'l1-l3']
+    feats = features()
+    with torch.no_grad():
+        logits = head.predict_levels(feats, metas())
+        branch = head.forward(feats, every_branch=True)
+    assert logits.shape == (2, 7 * NUM_CLASSES, H, W)
+    parts = logits.split(NUM_CLASSES, dim=1)
+    torch.testing.assert_close(parts[0], branch[2])  # accurate: l3 alone
+    torch.testing.assert_close(parts[2], branch[1])  # l2
+    torch.testing.assert_close(  # l1-l2
+        parts[4].softmax(1), (branch[0].softmax(1) + branch[1].softmax(1)) / 2)
+
+
+def test_fusion_weights_travel_with_the_state_dict():
+    head = make_head(fuse_levels=[1, 2])
+    other = make_head()
+    other.load_state_dict(head.state_dict())
+    assert other.fused_levels == [1, 2]
+
+
+@pytest.mark.parametrize('teacher, students', [('deepest', [1, 2]),
+                                               ('mean', [1, 2, 3])])
+def test_self_distillation_adds_a_loss_per_student(teacher, students):
+    torch.manual_seed(0)
+    head = make_head(distill_loss=dict(type='DistillationLoss'),
+                     distill_teacher=teacher)
+    feats = [f.requires_grad_() for f in features()]
+    losses = head.loss(feats, make_samples(), dict())
+    assert [k for k in losses if 'distill' in k] == [
+        f'l{k}.loss_distill' for k in students]
+    # The teacher is not pulled towards its students.
+    sum(v for k, v in losses.items() if 'distill' in k).backward()
+    if teacher == 'deepest':
+        assert feats[2].grad is None or not feats[2].grad.any()
+    assert feats[0].grad.abs().sum() > 0
+
+
+def test_bad_distillation_teacher():
+    with pytest.raises(ValueError, match="distill_teacher must be one of"):
+        make_head(distill_loss=dict(type='DistillationLoss'),
+                  distill_teacher='oracle')
