@@ -38,6 +38,40 @@ def run_main(relative_path: str, *args) -> int:
         return exit_.code
 
 
+def make_medical_data(root, dataset_type: str, num: int = 2,
+                      size: Tuple[int, int] = (45, 61)) -> str:
+    """Images and vessel-like binary label maps (ids 0 and 1) in the file
+    layout of one of MMSeg's retinal datasets (``DRIVEDataset``,
+    ``STAREDataset``, ``ChaseDB1Dataset``, ``HRFDataset``): ``images/`` and
+    ``annotations/`` with ``training/`` and ``validation/``, each file
+    named with the suffixes that dataset class expects."""
+    import inspect
+
+    import mmcv
+    import numpy as np
+    from mmseg.registry import DATASETS
+    params = inspect.signature(DATASETS.get(dataset_type).__init__).parameters
+    img_suffix = params['img_suffix'].default
+    seg_suffix = params['seg_map_suffix'].default
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[0:size[0], 0:size[1]]
+    root = Path(root)
+    for split in ('training', 'validation'):
+        for k in range(num):
+            label = np.zeros(size, np.uint8)
+            for _ in range(3):  # a few curved vessels
+                a, b, c = rng.uniform(-0.5, 0.5), rng.uniform(0, size[0]), \
+                    rng.uniform(0.02, 0.1)
+                label[np.abs(yy - (a * xx + b + 5 * np.sin(c * xx))) < 1.5] = 1
+            image = rng.integers(90, 140, (*size, 3)).astype(np.uint8)
+            image[label == 1] //= 2
+            mmcv.imwrite(image, str(root / 'images' / split /
+                                    f'{k}{img_suffix}'))
+            mmcv.imwrite(label, str(root / 'annotations' / split /
+                                    f'{k}{seg_suffix}'))
+    return str(root)
+
+
 def make_samples(n: int, num_classes: int, size: Tuple[int, int],
                  seed: int = 0) -> List[SegDataSample]:
     """``n`` data samples of ``size`` with random labels in

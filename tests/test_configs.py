@@ -14,14 +14,15 @@ import mmcv
 import numpy as np
 import pytest
 import torch
-from helpers import load_tool, randomize
+from helpers import load_tool, make_medical_data, randomize
 from mmengine.config import Config
 from mmengine.runner import Runner, save_checkpoint
 from mmseg.apis import inference_model, init_model
 from mmseg.registry import MODELS
 
 import mmseg_unetpp  # noqa: F401
-from mmseg_unetpp.datasets import CamVidDataset, make_camvid_demo
+from mmseg_unetpp.apis.inference import config_dataset_meta
+from mmseg_unetpp.datasets import make_camvid_demo
 from mmseg_unetpp.datasets.demo_data import draw_scene
 
 CONFIG_DIR = Path(__file__).resolve().parents[1] / 'configs'
@@ -31,26 +32,41 @@ DEMO_CONFIG = (CONFIG_DIR / 'unetpp' /
                'unetpp-l4-w16_ds_1xb4-cpu450_camvid-demo-80x112.py')
 
 
+MEDICAL = ('DRIVEDataset', 'STAREDataset', 'ChaseDB1Dataset', 'HRFDataset')
+
+
 @pytest.fixture(scope='module')
 def data_root(tmp_path_factory):
-    return make_camvid_demo(
-        str(tmp_path_factory.mktemp('data')),
-        num_train=2,
-        num_val=2,
-        size=(45, 60))
+    """Generated CamVid-format data, and data in the layout of each of
+    MMSeg's retinal datasets."""
+    root = tmp_path_factory.mktemp('data')
+    roots = {
+        name: make_medical_data(root / name, name)
+        for name in MEDICAL
+    }
+    roots['CamVidDataset'] = make_camvid_demo(
+        str(root / 'camvid'), num_train=2, num_val=2, size=(45, 60))
+    return roots
 
 
-def shrink(cfg: Config, data_root: str, work_dir: str) -> Config:
-    """Generated data, batch 1, small crops, one iteration."""
+def shrink(cfg: Config, data_roots: dict, work_dir: str) -> Config:
+    """Generated data, batch 1, small crops, small slide windows, one
+    iteration."""
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         cfg[loader].update(num_workers=0, persistent_workers=False)
-        cfg[loader].dataset.update(data_root=data_root)
-        if loader != 'train_dataloader':
-            cfg[loader].dataset.update(
+        dataset = cfg[loader].dataset
+        if dataset.type == 'RepeatDataset':
+            dataset = dataset.dataset
+        dataset.update(data_root=data_roots[dataset.type])
+        if dataset.type == 'CamVidDataset' and loader != 'train_dataloader':
+            dataset.update(
                 ann_file='val.txt',
                 data_prefix=dict(img_path='val', seg_map_path='valannot'))
+    if cfg.model.test_cfg.get('mode') == 'slide':
+        cfg.model.test_cfg.update(crop_size=(32, 32), stride=(21, 21))
     cfg.train_dataloader.batch_size = 1
-    for t in cfg.train_dataloader.dataset.pipeline:
+    train = cfg.train_dataloader.dataset
+    for t in train.get('pipeline') or train.dataset.pipeline:
         if t.type == 'RandomResize':
             t.scale = (60, 45)
         if t.type == 'RandomCrop':
@@ -111,12 +127,12 @@ def image(tmp_path_factory) -> str:
 
 
 def random_checkpoint(config: Path, path: Path) -> str:
-    """A checkpoint of random weights for ``config``'s model, with CamVid's
-    classes and palette in its meta (as training writes them)."""
-    model = randomize(MODELS.build(Config.fromfile(str(config)).model))
-    meta = dict(dataset_meta=dict(
-        classes=list(CamVidDataset.METAINFO['classes']),
-        palette=[list(c) for c in CamVidDataset.METAINFO['palette']]))
+    """A checkpoint of random weights for ``config``'s model, with the
+    classes and palette of its dataset in its meta (as training writes
+    them)."""
+    cfg = Config.fromfile(str(config))
+    model = randomize(MODELS.build(cfg.model))
+    meta = dict(dataset_meta=config_dataset_meta(cfg))
     save_checkpoint(dict(meta=meta, state_dict=model.state_dict()),
                     str(path))
     return str(path)

@@ -77,7 +77,7 @@ def load_model(config: Union[str, Config],
         cfg = pruned_config(cfg, sub_network)
         model = build_segmentor(cfg.model)
         model.load_state_dict(sub_network.state_dict)
-    model.dataset_meta = meta.get('dataset_meta') or _config_classes(cfg)
+    model.dataset_meta = meta.get('dataset_meta') or config_dataset_meta(cfg)
     model.cfg = cfg
     return model.to(device).eval()
 
@@ -107,9 +107,12 @@ def set_prediction(model: nn.Module, level: Level) -> None:
         raise ConfigError(str(error)) from None
 
 
-def _config_classes(cfg: Config) -> Optional[dict]:
-    """Classes and palette of the config's test dataset, if it names one."""
+def config_dataset_meta(cfg: Config) -> Optional[dict]:
+    """Classes and palette of the config's test dataset (its class's, or
+    the subset its ``metainfo`` names), if it names one."""
     dataset = (cfg.get('test_dataloader') or {}).get('dataset') or {}
+    if dataset.get('type') == 'RepeatDataset':
+        dataset = dataset.get('dataset') or {}
     dataset_type = dataset.get('type')
     if not isinstance(dataset_type, str) or dataset_type not in DATASETS:
         return None

@@ -220,15 +220,21 @@ def dataset_samples(dataset) -> List[Tuple[dict, object]]:
 
     Returns:
         list[tuple[dict, Compose]]: ``(data_info, pipeline)`` pairs; a
-        sample repeated by a wrapper is listed once.
+        sample repeated by a wrapper is listed once. Each ``data_info``
+        holds ``num_classes`` (of its dataset's classes), for the label
+        check.
     """
     samples = []
     for leaf in leaf_datasets(dataset):
         if hasattr(leaf, 'full_init'):
             leaf.full_init()
         pipeline = getattr(leaf, 'pipeline', None)
+        classes = leaf.metainfo.get('classes') or ()
         for index in range(len(leaf)):
-            samples.append((leaf.get_data_info(index), pipeline))
+            info = leaf.get_data_info(index)
+            # Label ids are checked against the classes of any dataset.
+            info.setdefault('num_classes', len(classes) or None)
+            samples.append((info, pipeline))
     return samples
 
 

@@ -226,3 +226,55 @@ def test_schedule_that_begins_after_training_ends_is_one_line(tool, tmp_path):
         f'error: config {config}: train_cfg.max_iters=10 ends before '
         'param_scheduler[1] (PolyLR) begins at iteration 50; train at least '
         '51 iterations, or set param_scheduler=[]')
+
+
+@pytest.mark.parametrize('options, error', [
+    # Fewer classes in the model than in the data: before the first
+    # iteration, not an IndexError from inside the loss.
+    (['model.decode_head.num_classes=5'],
+     'error: model.decode_head.num_classes=5 but the training data has 11 '
+     'classes (Sky, Building, Pole, Road, Sidewalk, Tree, SignSymbol, Fence, '
+     'Car, Pedestrian, Bicyclist); set model.decode_head.num_classes=11, or '
+     'give the dataset metainfo=dict(classes=...) with the 5 classes to '
+     'learn'),
+    # A class the dataset does not have.
+    (["train_dataloader.dataset.metainfo.classes=('Sky','Roadd')"],
+     "error: metainfo classes ('Roadd',) are not CamVid "
+     'classes; CamVid has Sky, Building, Pole, Road, Sidewalk, Tree, '
+     "SignSymbol, Fence, Car, Pedestrian, Bicyclist, and classes=("
+     "'background', NAME) makes NAME against the rest a binary task"),
+    # A binary head asked to learn more than two classes.
+    (['model.decode_head.out_channels=1'],
+     'error: config {config}: decode_head.out_channels=1 is a binary head '
+     '(one sigmoid channel) and needs num_classes=2, got num_classes=11; for '
+     '11 classes drop out_channels'),
+])
+def test_config_that_does_not_fit_the_data_is_one_line(project, tool,
+                                                       options, error):
+    result = tool('train', project['w4'], '--work-dir',
+                  project['root'] / 'work_bad', '--cfg-options', *options)
+    assert result.code == 1
+    assert result.error == error.format(config=project['w4'])
+    assert 'Traceback' not in result.err
+
+
+def test_binary_config_refuses_labels_other_than_0_1(tmp_path, tool):
+    """A binary task made of the demo data's label files: class ids above
+    1 (the raw files, not the one-vs-rest map) name the file."""
+    data = Path(make_data(tmp_path / 'data'))
+    base = write_config(tmp_path / 'base.py', str(data))
+    config = tmp_path / 'binary.py'
+    config.write_text(f"_base_ = [{str(base)!r}]" + '''
+train_dataloader = dict(dataset=dict(
+    _delete_=True, type='BaseSegDataset', data_root={data!r},
+    metainfo=dict(classes=('background', 'car')), img_suffix='.png',
+    seg_map_suffix='.png',
+    data_prefix=dict(img_path='train', seg_map_path='trainannot'),
+    pipeline={{_base_.train_pipeline}}))
+model = dict(decode_head=dict(num_classes=2, out_channels=1))
+'''.replace('{data!r}', repr(str(data))))
+    result = tool('train', config, '--work-dir', tmp_path / 'work')
+    assert result.code == 1
+    assert result.error.startswith('error: data check: ')
+    assert 'trainannot/demo_train_0000.png: label ids ' in result.error
+    assert 'expected ids 0..1 (2 classes), or 255 (ignored)' in result.error

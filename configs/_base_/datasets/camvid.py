@@ -3,8 +3,9 @@
 # flip, photometric distortion. Val/test: the whole 360x480 frame. The
 # checked loaders refuse a bad sample with an error naming its file.
 # CamVidDataset and the loaders come from mmseg_unetpp (custom_imports in
-# ../default_runtime.py; a config with another runtime needs it). The model
-# base chooses the metric.
+# ../default_runtime.py; a config with another runtime needs it).
+# PerLevelIoUMetric is MMSeg's IoUMetric that also scores every level of a
+# deep-supervised UNet++ in the same pass.
 dataset_type = 'CamVidDataset'
 data_root = 'data/camvid'
 img_scale = (480, 360)  # (w, h)
@@ -78,3 +79,5 @@ test_dataloader = dict(
         ann_file='test.txt',
         data_prefix=dict(img_path='test', seg_map_path='testannot'),
         pipeline=test_pipeline))
+val_evaluator = dict(type='PerLevelIoUMetric', iou_metrics=['mIoU'])
+test_evaluator = val_evaluator

@@ -19,5 +19,3 @@ model = dict(
     neck=dict(in_channels=[24, 40, 112, 320], out_channels=64),
     decode_head=dict(
         in_channels=[64, 64, 64, 64], channels=64, norm_cfg=norm_cfg))
-val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
-test_evaluator = val_evaluator

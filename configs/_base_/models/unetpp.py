@@ -46,6 +46,3 @@ model = dict(
             type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)),
     train_cfg=dict(),
     test_cfg=dict(mode='whole'))
-# One val pass scores accurate mode and every pruning level.
-val_evaluator = dict(type='PerLevelIoUMetric', iou_metrics=['mIoU'])
-test_evaluator = val_evaluator

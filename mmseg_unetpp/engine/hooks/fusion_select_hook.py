@@ -32,12 +32,13 @@ class FusionSelectHook(Hook):
     the metrics hold no per-level scores.
 
     Args:
-        metric (str): The score to maximise. Default: ``'mIoU'``.
+        metric (str, optional): The score to maximise. Default: ``'mIoU'``
+            when the metrics hold it, else ``'mDice'``.
     """
 
     priority = 'LOW'  # before CheckpointHook's best checkpoint (VERY_LOW)
 
-    def __init__(self, metric: str = 'mIoU') -> None:
+    def __init__(self, metric: Optional[str] = None) -> None:
         self.metric = metric
 
     def after_val_epoch(self,
@@ -51,10 +52,11 @@ class FusionSelectHook(Hook):
         head = getattr(model, 'decode_head', None)
         if not isinstance(head, DeepSupervisionHead) or not metrics:
             return
+        metric = self.metric or ('mIoU' if 'mIoU' in metrics else 'mDice')
         scores = {
-            name: metrics[f'{name}.{self.metric}']
+            name: metrics[f'{name}.{metric}']
             for name, _ in head.fusion_candidates()
-            if f'{name}.{self.metric}' in metrics
+            if f'{name}.{metric}' in metrics
         }
         if not scores:
             return
@@ -65,9 +67,9 @@ class FusionSelectHook(Hook):
         before = head.fused_levels
         head.set_fusion(candidates[name])
         runner.logger.info(
-            f'accurate mode averages {name} from now on (val {self.metric} '
-            f'{best:.2f}; it averaged {before}, val {self.metric} '
-            f'{metrics.get(self.metric, float("nan")):.2f})')
+            f'accurate mode averages {name} from now on (val {metric} '
+            f'{best:.2f}; it averaged levels {before}, val {metric} '
+            f'{metrics.get(metric, float("nan")):.2f})')
         self._update_checkpoint(runner, head)
 
     def _update_checkpoint(self, runner, head: DeepSupervisionHead) -> None:

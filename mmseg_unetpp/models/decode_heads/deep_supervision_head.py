@@ -132,6 +132,7 @@ class DeepSupervisionHead(BaseModule):
             raise ValueError(
                 f'loss_weights has {len(loss_weights)} entries but there are '
                 f'{num_branches} branches (in_index={in_index})')
+        _check_binary(kwargs)
         super().__init__(init_cfg=init_cfg)
         kwargs.setdefault('dropout_ratio', 0.0)  # the paper has none
 
@@ -350,3 +351,25 @@ def fusion_name(levels: Sequence[int]) -> str:
     if len(levels) == 1:
         return f'l{levels[0]}'
     return f'l{levels[0]}-l{levels[-1]}'
+
+
+def _check_binary(kwargs: dict) -> None:
+    """Refuse the binary-head settings that MMSeg would accept and train
+    wrongly (or refuse with a message that names no config key)."""
+    num_classes = kwargs.get('num_classes')
+    out_channels = kwargs.get('out_channels') or num_classes
+    if out_channels == 1 and num_classes is not None and num_classes != 2:
+        raise ValueError(
+            f'decode_head.out_channels=1 is a binary head (one sigmoid '
+            f'channel) and needs num_classes=2, got num_classes='
+            f'{num_classes}; for {num_classes} classes drop out_channels')
+    losses = kwargs.get('loss_decode') or []
+    if isinstance(losses, dict):
+        losses = [losses]
+    for loss in losses:
+        if loss.get('use_sigmoid') and out_channels and out_channels > 1:
+            raise ValueError(
+                f"decode_head.loss_decode {loss.get('type')}(use_sigmoid="
+                f'True) needs a binary head with one channel: set '
+                f'out_channels=1 (num_classes=2) for a binary task, or '
+                f'use_sigmoid=False for {out_channels} softmax channels')

@@ -1,3 +1,4 @@
+from .dice_loss import SoftDiceLoss
 from .distillation_loss import DistillationLoss
 
-__all__ = ['DistillationLoss']
+__all__ = ['DistillationLoss', 'SoftDiceLoss']

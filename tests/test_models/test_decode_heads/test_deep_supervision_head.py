@@ -215,3 +215,18 @@ def test_bad_distillation_teacher():
     with pytest.raises(ValueError, match="distill_teacher must be one of"):
         make_head(distill_loss=dict(type='DistillationLoss'),
                   distill_teacher='oracle')
+
+
+@pytest.mark.parametrize('kwargs, words', [
+    (dict(num_classes=5, out_channels=1),
+     ['decode_head.out_channels=1', 'num_classes=2', 'num_classes=5']),
+    (dict(num_classes=2,
+          loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=True)),
+     ['use_sigmoid=True', 'out_channels=1', 'use_sigmoid=False',
+      '2 softmax channels']),
+])
+def test_binary_settings_that_would_train_wrongly_are_refused(kwargs, words):
+    with pytest.raises(ValueError) as error:
+        make_head(**kwargs)
+    for word in words:
+        assert word in str(error.value)

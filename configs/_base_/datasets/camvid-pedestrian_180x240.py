@@ -1,0 +1,12 @@
+# A binary task made from CamVid without a copy of the data: Pedestrian (class
+# 1) against every other class (class 0, 'background'), void still ignored
+# (CamVidDataset with classes=('background', 'Pedestrian')). Frames at 180x240
+# as in ./camvid_180x240.py. Scored by mIoU and mDice, with Pedestrian's own
+# IoU and Dice.
+_base_ = ['./camvid_180x240.py']
+dataset = dict(metainfo=dict(classes=('background', 'Pedestrian')))
+train_dataloader = dict(dataset=dataset)
+val_dataloader = dict(dataset=dataset)
+test_dataloader = dict(dataset=dataset)
+val_evaluator = dict(type='PerLevelIoUMetric', iou_metrics=['mIoU', 'mDice'])
+test_evaluator = val_evaluator
