@@ -1,6 +1,6 @@
 """Time the ideas tried for UNet++'s CPU speed, one against another.
 
-``python tools/analysis_tools/speed_ideas.py [--size 176 240] [--batch 2]
+``python .dev_scripts/speed_ideas.py [--size 176 240] [--batch 2]
 [--width 32] [--rounds 5] [--compile]``
 
 Every variant is the package's ``UNetPlusPlus`` (L4) with four 1x1
@@ -34,6 +34,7 @@ from mmengine.registry import init_default_scope
 
 import mmseg_unetpp  # noqa: F401
 from mmseg_unetpp.models.backbones import UNetPlusPlus
+from mmseg_unetpp.models.utils import NestedDecoder
 
 NUM_CLASSES = 11
 
@@ -66,22 +67,26 @@ class Bilinear2x(torch.autograd.Function):
         return bilinear_2x_adjoint(grad)
 
 
-class ChannelsLastOnly(UNetPlusPlus):
+class ChannelsLastOnly(NestedDecoder):
     """The fast CPU path without the split first convolutions."""
 
-    @property
-    def _splittable(self) -> bool:
-        return False
+    def forward(self, encoder, level=None):
+        level = self.resolve_level(level)
+        encoder = [
+            f.contiguous(memory_format=torch.channels_last)
+            for f in encoder[:level + 1]
+        ]
+        return self.decode(encoder, level)
 
 
-class ConvUpsamplingBackward(UNetPlusPlus):
+class ConvUpsamplingBackward(NestedDecoder):
     """The default, with :class:`Bilinear2x` for exact 2x up-sampling."""
 
-    def _up(self, i, j, x, size):
+    def up(self, i, j, x, size):
         if torch.is_grad_enabled() and tuple(size) == (2 * x.shape[2],
                                                        2 * x.shape[3]):
             return Bilinear2x.apply(x)
-        return super()._up(i, j, x, size)
+        return super().up(i, j, x, size)
 
 
 class WithHeads(nn.Module):
@@ -106,9 +111,12 @@ def without_folding(model: nn.Module) -> nn.Module:
 
 
 def variants(width: int, compile_model: bool) -> Dict[str, nn.Module]:
-    def make(cls=UNetPlusPlus, **kwargs) -> nn.Module:
+    def make(decoder=None, **kwargs) -> nn.Module:
         torch.manual_seed(0)
-        return WithHeads(cls(base_channels=width, **kwargs), width)
+        backbone = UNetPlusPlus(base_channels=width, **kwargs)
+        if decoder is not None:  # the same weights, another forward
+            backbone.decoder.__class__ = decoder
+        return WithHeads(backbone, width)
 
     models = {
         'concat, NCHW': without_folding(make(fast_cpu=False)),

@@ -1,5 +1,5 @@
-# The README's main job: UNet++ L4, width 16, deep supervision, trained on
-# the synthetic demo data on CPU for a few minutes.
+# The demo (`make demo`): UNet++ L4, width 16, deep supervision, trained
+# on the generated CamVid-format demo data on a CPU.
 _base_ = [
     '../_base_/default_runtime.py', '../_base_/models/unetpp.py',
     '../_base_/datasets/camvid_demo.py', '../_base_/schedules/cpu_budget.py'

@@ -37,8 +37,9 @@ def load_model(config: Union[str, Config],
             ``meta['dataset_meta']`` gives the classes and palette (else
             the config's test dataset's). Default: random weights.
         level (int | str, optional): ``None``: the config's prediction;
-            ``'accurate'``: the mean of every branch; ``k``: fast mode at
-            level k, only sub-network k computed.
+            ``'accurate'``: accurate mode (the mean of the fused levels,
+            those the checkpoint's ``fusion_weights`` select); ``k``: fast
+            mode at level k, only sub-network k computed.
         pruned (bool): With a level k, the pruned sub-network of level k
             as a model of its own (``model.cfg`` is its config), not the
             whole model in fast mode. Default: False.

@@ -10,9 +10,9 @@ writes ``PATH.tmp`` in the same folder, flushes it to disk and renames it to
 always either the old file or the complete new one. A kill leaves at most a
 stale ``PATH.tmp``, which the next save of ``PATH`` overwrites.
 
-It is registered as MMEngine file backend ``'atomic_local'``;
-``tools/train.py`` sets ``default_hooks.checkpoint.backend_args=dict(
-backend='atomic_local')`` for local work dirs.
+It is registered as MMEngine file backend ``'atomic_local'``; this
+package's schedules set ``default_hooks.checkpoint.backend_args=dict(
+backend='atomic_local')``.
 """
 import os
 import os.path as osp

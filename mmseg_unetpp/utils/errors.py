@@ -1,7 +1,7 @@
 """Errors caused by the user's data, files, config or arguments.
 
-``tools/train.py`` and ``tools/test.py`` print a :class:`UserError` as one
-line (``error: ...``) and exit with status 1; any other exception is a bug
+Every tool (through ``run_tool``) prints a :class:`UserError` as one line
+(``error: ...``) and exits with status 1; any other exception is a bug
 and keeps its traceback. Every message names the thing at fault (a file, a
 config key, an iteration) and what was expected.
 """

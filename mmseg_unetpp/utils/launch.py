@@ -1,4 +1,5 @@
-"""Shared set-up of ``tools/train.py`` and ``tools/test.py``."""
+"""What every tool shares: one-line errors (:func:`run_tool`), config
+loading, the runner, the CPU launcher."""
 import argparse
 import logging
 import os.path as osp
@@ -223,8 +224,8 @@ def setup_launcher(cfg: Config, launcher: str) -> None:
         type='MMDistributedDataParallel')
     wrapper.setdefault('device_ids', None)
     # As MMEngine's default wrapper; BN statistics are averaged across
-    # processes after every iteration by SyncBuffersEveryIterHook, which
-    # tools/train.py adds for any launcher.
+    # processes after every iteration by SyncBuffersEveryIterHook (in the
+    # runtime base).
     wrapper.setdefault('broadcast_buffers', False)
     wrapper.setdefault('find_unused_parameters',
                        cfg.get('find_unused_parameters', False))

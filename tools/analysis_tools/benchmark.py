@@ -45,6 +45,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from mmseg_unetpp.testing import ReferenceUNetPlusPlus
+from mmseg_unetpp.utils.launch import ArgumentParser, run_tool
 
 NUM_CLASSES = 11
 MODELS_TO_RUN = ('unetpp', 'reference', 'monai', 'unet')
@@ -307,8 +308,8 @@ def report(results: Dict[str, Dict[str, float]], size: Tuple[int, int],
               f'{ratio("eval_ms")} | {ratio("train_peak_mb", True)} |')
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv=None) -> None:
+    parser = ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         '--sizes',
         type=parse_size,
@@ -334,7 +335,7 @@ def main() -> None:
         '--measure', choices=['time', 'memory'], help=argparse.SUPPRESS)
     parser.add_argument(
         '--size', type=int, nargs=2, help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.worker:
         print(json.dumps(measure(args)))
         return
@@ -344,4 +345,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run_tool(main))

@@ -23,8 +23,9 @@ nested neck computes all its stages; parameters and checkpoint size are
 then the whole model's for every level.
 
 ``--baseline CONFIG CKPT`` measures another model (e.g. MMSeg's FPN on the
-same encoder) the same way and on the same test set, as one more row and
-a point of its own in the plot.
+same encoder) the same way, as one more row and a point of its own in the
+plot; the ``--cfg-options`` that are not ``model.*`` (the test set, say)
+apply to it too.
 """
 import json
 import os
@@ -196,7 +197,10 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     if args.baseline:
         config, checkpoint = args.baseline
         require_file(config, 'baseline config')
-        baseline = test_metrics(config, checkpoint, args.work_dir)
+        # The data options (not model.*) hold for the baseline too.
+        shared = {k: v for k, v in (args.cfg_options or {}).items()
+                  if not k.startswith('model.')}
+        baseline = test_metrics(config, checkpoint, args.work_dir, shared)
         name = osp.splitext(osp.basename(config))[0].split('_')[0]
         rows.append(
             measure(load_model(config, checkpoint), name, None, x,

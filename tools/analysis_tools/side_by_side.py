@@ -19,7 +19,6 @@ at the same time, so that they see the same machine:
 the order of the configs; ``''`` for none). ``DIR/side_by_side.json`` keeps
 the table.
 """
-import argparse
 import json
 import os
 import os.path as osp
@@ -27,15 +26,18 @@ import shlex
 import subprocess
 import sys
 import time
-from typing import Dict, List, Optional
+from typing import Dict, List
+
+from mmseg_unetpp.utils.errors import UserError
+from mmseg_unetpp.utils.launch import ArgumentParser, run_tool
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TRAIN = osp.join(ROOT, 'tools', 'train.py')
 WARMUP_ITERS = 5
 
 
-def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def parse_args(argv=None):
+    parser = ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('configs', nargs='+')
     parser.add_argument('--budget', type=float, required=True,
                         help='training seconds of each run')
@@ -96,7 +98,7 @@ def train_all(jobs: List[dict], log_name: str) -> None:
         if proc.returncode:
             failed.append(f"{job['config']} (see {log.name})")
     if failed:
-        raise SystemExit('error: training failed: ' + ', '.join(failed))
+        raise UserError('training failed: ' + ', '.join(failed))
 
 
 def calibrate(jobs: List[dict], iters: int) -> None:
@@ -125,7 +127,7 @@ def final_metrics(records: List[dict]) -> Dict[str, float]:
             or k in ('aAcc', 'mAcc')} if vals else {}
 
 
-def main(argv=None) -> Optional[dict]:
+def main(argv=None) -> None:
     args = parse_args(argv)
     jobs = []
     for k, (config, core, options) in enumerate(
@@ -183,8 +185,7 @@ def main(argv=None) -> Optional[dict]:
               f"| {row['calibrated_step']:.3f} | {row['iters']} | "
               f"{row['train_seconds']:.0f} | {m.get('mIoU', float('nan')):.2f}"
               f' | {default:.2f} | {levels} |')
-    return result
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run_tool(main))

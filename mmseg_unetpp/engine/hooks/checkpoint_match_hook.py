@@ -23,9 +23,10 @@ class CheckpointMatchHook(Hook):
     model in ``after_load_checkpoint``, before anything is copied, on every
     process.
 
-    ``tools/test.py`` and ``tools/train.py --resume`` always add it with
-    ``strict=True``; ``tools/train.py`` adds it for ``load_from`` with the
-    ``strict`` the config gives it (default True).
+    The runtime base (``configs/_base_/default_runtime.py``) lists it, so
+    every load (``load_from``, ``--resume``, a test) is checked;
+    ``tools/test.py`` and ``tools/train.py --resume`` make it strict
+    whatever the config says.
 
     Args:
         strict (bool): If True, any missing, unexpected or mis-shaped tensor
