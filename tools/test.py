@@ -98,7 +98,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     add_hook(cfg, 'CheckpointMatchHook', strict=True)
     runner = build_runner(cfg, 'test')
     metrics = runner.test()
-    print_log(f'metrics: {metrics}', 'current')
+    print_log('metrics: ' + ', '.join(
+        f'{k} {float(v):.2f}' for k, v in metrics.items()), 'current')
     if args.show_dir:
         print_log(f'overlays: {osp.abspath(args.show_dir)}', 'current')
 

@@ -114,7 +114,10 @@ def test_unetpp_keeps_exactly_the_nodes_with_i_plus_j_at_most_k(level):
     # Branch k, renamed branch 0, with its weights.
     heads = {k for k in pruned.state_dict if k.startswith('decode_head.')}
     assert heads == {'decode_head.branches.0.conv_seg.weight',
-                     'decode_head.branches.0.conv_seg.bias'}
+                     'decode_head.branches.0.conv_seg.bias',
+                     'decode_head.fusion_weights'}
+    assert torch.equal(pruned.state_dict['decode_head.fusion_weights'],
+                       torch.ones(1))  # one branch: nothing to average
     assert torch.equal(
         pruned.state_dict['decode_head.branches.0.conv_seg.weight'],
         full.state_dict()[

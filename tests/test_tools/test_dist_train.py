@@ -38,6 +38,7 @@ def test_val_score_logged_under_ddp_is_the_checkpoints(tmp_path, tool):
     result = tool('test', config, work / 'iter_8.pth', '--work-dir',
                   tmp_path / 'test')
     assert result.code == 0, result.err
-    tested = {k: float(v) for k, v in re.findall(
-        r"'(\w+)': np\.float32\(([\d.]+)\)", result.out)}
+    line = result.out.split('metrics: ')[-1].splitlines()[0]
+    tested = {k: float(v) for k, v in re.findall(r'([\w.-]+) ([\d.]+)',
+                                                   line)}
     assert {k: tested[k] for k in METRICS} == logged

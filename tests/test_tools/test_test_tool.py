@@ -45,7 +45,7 @@ def test_matching_checkpoint_is_tested(project, tool):
     result = tool('test', project['w16'], project['checkpoint'], '--work-dir',
                   project['root'] / 'test_ok')
     assert result.code == 0, result.err
-    assert "metrics: {'aAcc'" in result.out
+    assert 'metrics: aAcc ' in result.out and ', mIoU ' in result.out
 
 
 def test_truncated_checkpoint_is_refused_in_one_line(project, tool,
