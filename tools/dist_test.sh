@@ -1,16 +1,6 @@
 #!/usr/bin/env bash
 # Distributed testing through torchrun (NCCL on GPUs, gloo on CPU):
 #   tools/dist_test.sh CONFIG CHECKPOINT NPROC [test.py options]
-CONFIG=$1
-CHECKPOINT=$2
-NPROC=$3
-NNODES=${NNODES:-1}
-NODE_RANK=${NODE_RANK:-0}
-PORT=${PORT:-29500}
-MASTER_ADDR=${MASTER_ADDR:-127.0.0.1}
-PYTHON=${PYTHON:-python}
-exec "$PYTHON" -m torch.distributed.run \
-  --nnodes="$NNODES" --node_rank="$NODE_RANK" --master_addr="$MASTER_ADDR" \
-  --nproc_per_node="$NPROC" --master_port="$PORT" \
-  "$(dirname "$0")/test.py" "$CONFIG" "$CHECKPOINT" --launcher pytorch \
+# The rendezvous is set as for dist_train.sh.
+TOOL=test.py exec bash "$(dirname "$0")/dist_train.sh" "$1" "$3" "$2" \
   "${@:4}"

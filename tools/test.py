@@ -15,24 +15,13 @@ from typing import Optional, Sequence
 from mmengine.logging import print_log
 
 import mmseg_unetpp  # noqa: F401  (registers the package's modules)
+from mmseg_unetpp.utils import launch
 from mmseg_unetpp.utils.checkpoint import checkpoint_problem
 from mmseg_unetpp.utils.errors import ConfigError, CorruptCheckpointError
-from mmseg_unetpp.utils.launch import (
-    LAUNCHERS,
-    ArgumentParser,
-    CfgOptionsAction,
-    add_hook,
-    build_runner,
-    load_config,
-    require_file,
-    run_tool,
-    set_work_dir,
-    setup_launcher,
-)
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
-    parser = ArgumentParser(description='Test a segmentor')
+    parser = launch.ArgumentParser(description='Test a segmentor')
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--work-dir', help='the dir to save logs and metrics')
@@ -51,10 +40,10 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=CfgOptionsAction,
+        action=launch.CfgOptionsAction,
         help='override settings of the config, key=value (e.g. '
         'model.decode_head.mode=fast model.decode_head.level=2)')
-    parser.add_argument('--launcher', choices=LAUNCHERS, default='none')
+    parser.add_argument('--launcher', choices=launch.LAUNCHERS, default='none')
     return parser.parse_args(argv)
 
 
@@ -75,13 +64,13 @@ def enable_visualization(cfg, args: argparse.Namespace) -> None:
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
     args = parse_args(argv)
-    require_file(args.checkpoint, 'checkpoint')
+    launch.require_file(args.checkpoint, 'checkpoint')
     problem = checkpoint_problem(args.checkpoint)
     if problem is not None:
         raise CorruptCheckpointError(f'{args.checkpoint}: {problem}')
-    cfg = load_config(args.config, args.cfg_options)
-    setup_launcher(cfg, args.launcher)
-    set_work_dir(cfg, args.work_dir, args.config)
+    cfg = launch.load_config(args.config, args.cfg_options)
+    launch.setup_launcher(cfg, args.launcher)
+    launch.set_work_dir(cfg, args.work_dir, args.config)
     cfg.load_from = args.checkpoint
     if args.show or args.show_dir:
         enable_visualization(cfg, args)
@@ -95,8 +84,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     if args.out is not None:
         cfg.test_evaluator['output_dir'] = args.out
         cfg.test_evaluator['keep_results'] = True
-    add_hook(cfg, 'CheckpointMatchHook', strict=True)
-    runner = build_runner(cfg, 'test')
+    launch.add_hook(cfg, 'CheckpointMatchHook', strict=True)
+    runner = launch.build_runner(cfg, 'test')
     metrics = runner.test()
     print_log('metrics: ' + ', '.join(
         f'{k} {float(v):.2f}' for k, v in metrics.items()), 'current')
@@ -105,4 +94,4 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
 
 
 if __name__ == '__main__':
-    sys.exit(run_tool(main))
+    sys.exit(launch.run_tool(main))

@@ -22,24 +22,13 @@ from mmengine.config import Config
 from mmengine.logging import print_log
 
 import mmseg_unetpp  # noqa: F401  (registers the package's modules)
+from mmseg_unetpp.utils import launch
 from mmseg_unetpp.utils.checkpoint import resolve_resume
 from mmseg_unetpp.utils.errors import ConfigError
-from mmseg_unetpp.utils.launch import (
-    LAUNCHERS,
-    ArgumentParser,
-    CfgOptionsAction,
-    add_hook,
-    build_runner,
-    load_config,
-    require_file,
-    run_tool,
-    set_work_dir,
-    setup_launcher,
-)
 
 
 def parse_args(argv: Optional[Sequence[str]] = None):
-    parser = ArgumentParser(description='Train a segmentor')
+    parser = launch.ArgumentParser(description='Train a segmentor')
     parser.add_argument('config', help='train config file path')
     parser.add_argument('--work-dir', help='the dir to save logs and models')
     parser.add_argument(
@@ -60,10 +49,10 @@ def parse_args(argv: Optional[Sequence[str]] = None):
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=CfgOptionsAction,
+        action=launch.CfgOptionsAction,
         help='override settings of the config, key=value (e.g. '
         'model.decode_head.mode=fast)')
-    parser.add_argument('--launcher', choices=LAUNCHERS, default='none')
+    parser.add_argument('--launcher', choices=launch.LAUNCHERS, default='none')
     return parser.parse_args(argv)
 
 
@@ -76,7 +65,7 @@ def set_resume(cfg: Config, resume: Optional[str]) -> Optional[str]:
     if resume is None:
         return None
     if resume != 'auto':
-        require_file(resume, 'checkpoint to resume from')
+        launch.require_file(resume, 'checkpoint to resume from')
     checkpoint, warning = resolve_resume(
         cfg.work_dir, None if resume == 'auto' else resume)
     if checkpoint is None:
@@ -89,9 +78,9 @@ def set_resume(cfg: Config, resume: Optional[str]) -> Optional[str]:
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
     args = parse_args(argv)
-    cfg = load_config(args.config, args.cfg_options)
-    setup_launcher(cfg, args.launcher)
-    set_work_dir(cfg, args.work_dir, args.config)
+    cfg = launch.load_config(args.config, args.cfg_options)
+    launch.setup_launcher(cfg, args.launcher)
+    launch.set_work_dir(cfg, args.work_dir, args.config)
     if args.amp:
         import torch
         if not torch.cuda.is_available():
@@ -105,10 +94,10 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
             cfg.optim_wrapper.loss_scale = 'dynamic'
     warning = set_resume(cfg, args.resume)
     if cfg.get('resume'):
-        add_hook(cfg, 'CheckpointMatchHook', strict=True)
+        launch.add_hook(cfg, 'CheckpointMatchHook', strict=True)
     if args.no_data_check:
-        add_hook(cfg, 'DataCheckHook', samples=False)
-    runner = build_runner(cfg, 'train')
+        launch.add_hook(cfg, 'DataCheckHook', samples=False)
+    runner = launch.build_runner(cfg, 'train')
     if warning:
         runner.logger.warning(warning)
     runner.train()
@@ -116,4 +105,4 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
 
 
 if __name__ == '__main__':
-    sys.exit(run_tool(main))
+    sys.exit(launch.run_tool(main))

@@ -160,7 +160,7 @@ def main(argv=None) -> None:
         trained = sum(r['time'] for r in logged) * 20
         rows.append(dict(config=job['config'], core=job['core'],
                          options=job['base_options'][1:],
-                         calibrated_step=round(job['step'], 4),
+                         calibrated_step=job['step'],
                          iters=job['iters'],
                          train_seconds=round(trained, 1),
                          metrics=final_metrics(records)))

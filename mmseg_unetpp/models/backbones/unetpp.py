@@ -23,10 +23,10 @@ import torch
 import torch.nn as nn
 from mmengine.model import BaseModule
 from mmseg.registry import MODELS
-from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig
+from mmseg.utils import OptMultiConfig
 
 from ..utils import NestedDecoder, NodeBlock
-from ..utils.node_block import keep_norms_frozen
+from ..utils.node_block import keep_norms_frozen, split_node_args
 
 MIN_STAGES, MAX_STAGES = 2, 7
 DOWNSAMPLE_MODES = ('maxpool', 'strided_conv')
@@ -68,19 +68,19 @@ class UNetPlusPlus(BaseModule):
         stage_channels (Sequence[int], optional): Explicit channels per row
             (length ``num_stages``); replaces ``base_channels`` and
             ``channel_multipliers``.
-        num_convs (int): conv-norm-act layers per node. Default: 2.
         downsample (str): ``'maxpool'`` (2x2 max-pool, the paper's) or
             ``'strided_conv'`` (the first conv of X(i, 0) has stride 2).
         return_encoder (bool): Also return the encoder features
             X(0, 0) .. X(k, 0) after the nested outputs. Default: False.
         norm_eval (bool): Keep norm layers in eval mode (frozen statistics)
             while training. Default: False.
-        skip_mode, with_cp, memory_efficient, conv_cfg, norm_cfg, act_cfg,
-            upsample_cfg, fast_cpu: As in :class:`NestedDecoder`; the
-            encoder nodes share ``num_convs``, ``with_cp``,
-            ``memory_efficient`` and the conv, norm and act configs, and
-            run in channels_last on a CPU with ``fast_cpu``.
         init_cfg (dict | list[dict], optional): Initialization config.
+        **decoder_cfg: The :class:`NestedDecoder` arguments (``skip_mode``,
+            ``upsample_cfg``, ``fast_cpu``) and those of every node
+            (``num_convs``, ``conv_cfg``, ``norm_cfg``, ``act_cfg``,
+            ``with_cp``, ``memory_efficient``), which the encoder's nodes
+            share; with ``fast_cpu`` the encoder runs in channels_last on
+            a CPU too.
 
     Returns (from ``forward``):
         tuple[Tensor]: The deep-supervision taps X(0, 1), ..., X(0, k), each
@@ -96,19 +96,11 @@ class UNetPlusPlus(BaseModule):
                  num_stages: int = 5,
                  channel_multipliers: Optional[Sequence[int]] = None,
                  stage_channels: Optional[Sequence[int]] = None,
-                 num_convs: int = 2,
                  downsample: str = 'maxpool',
-                 skip_mode: str = 'dense',
                  return_encoder: bool = False,
-                 with_cp: bool = False,
-                 memory_efficient: bool = False,
-                 conv_cfg: OptConfigType = None,
-                 norm_cfg: OptConfigType = dict(type='BN'),
-                 act_cfg: OptConfigType = dict(type='ReLU'),
-                 upsample_cfg: ConfigType = dict(type='bilinear'),
                  norm_eval: bool = False,
-                 fast_cpu: bool = True,
-                 init_cfg: OptMultiConfig = None):
+                 init_cfg: OptMultiConfig = None,
+                 **decoder_cfg):
         super().__init__(init_cfg=init_cfg)
         if not MIN_STAGES <= num_stages <= MAX_STAGES:
             raise ValueError(f'num_stages must be in {MIN_STAGES}..'
@@ -123,33 +115,21 @@ class UNetPlusPlus(BaseModule):
         self.stage_channels = stage_channels
         self.return_encoder = return_encoder
         self.norm_eval = norm_eval
-        self.fast_cpu = fast_cpu
         strided = downsample == 'strided_conv'
         self.pool = None if strided else nn.MaxPool2d(kernel_size=2)
+        nodes, _ = split_node_args(decoder_cfg)
+        # The nested nodes are initialised first, as in the first releases
+        # (the same seed gives the same weights), and registered second.
+        decoder = NestedDecoder(stage_channels, **decoder_cfg)
         self.encoder = nn.ModuleDict({
             f'x_{i}_0': NodeBlock(
                 in_channels if i == 0 else stage_channels[i - 1],
                 stage_channels[i],
                 stride=2 if strided and i > 0 else 1,
-                num_convs=num_convs,
-                with_cp=with_cp,
-                memory_efficient=memory_efficient,
-                conv_cfg=conv_cfg,
-                norm_cfg=norm_cfg,
-                act_cfg=act_cfg)
+                **nodes)
             for i in range(num_stages)
         })
-        self.decoder = NestedDecoder(
-            stage_channels,
-            num_convs=num_convs,
-            skip_mode=skip_mode,
-            with_cp=with_cp,
-            memory_efficient=memory_efficient,
-            conv_cfg=conv_cfg,
-            norm_cfg=norm_cfg,
-            act_cfg=act_cfg,
-            upsample_cfg=upsample_cfg,
-            fast_cpu=fast_cpu)
+        self.decoder = decoder
 
     @staticmethod
     def _resolve_channels(base_channels: int, num_stages: int,
@@ -221,7 +201,7 @@ class UNetPlusPlus(BaseModule):
         """
         self._check_input(x)
         level = self.decoder.resolve_level(level)
-        if self.fast_cpu and x.device.type == 'cpu':
+        if self.decoder.fast_cpu and x.device.type == 'cpu':
             x = x.contiguous(memory_format=torch.channels_last)
         encoder: List[torch.Tensor] = []
         for i in range(level + 1):

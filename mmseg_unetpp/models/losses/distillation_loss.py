@@ -17,23 +17,20 @@ class DistillationLoss(nn.Module):
     the teacher's, and the ``T**2`` factor keeps its gradient's scale
     independent of ``T``.
 
+    ``DeepSupervisionHead`` logs it per student branch,
+    ``decode.l{k}.loss_distill``.
+
     Args:
         loss_weight (float): Weight of the loss. Default: 1.0.
         temperature (float): T, > 0. Default: 1.0.
-        loss_name (str): Name of the loss in the log. Default:
-            ``'loss_distill'``.
     """
 
-    def __init__(self,
-                 loss_weight: float = 1.0,
-                 temperature: float = 1.0,
-                 loss_name: str = 'loss_distill'):
+    def __init__(self, loss_weight: float = 1.0, temperature: float = 1.0):
         super().__init__()
         if temperature <= 0:
             raise ValueError(f'temperature must be > 0, got {temperature}')
         self.loss_weight = loss_weight
         self.temperature = temperature
-        self._loss_name = loss_name
 
     def forward(self, student: Tensor, teacher: Tensor) -> Tensor:
         """The loss of (N, C, H, W) student logits against teacher logits
@@ -50,8 +47,3 @@ class DistillationLoss(nn.Module):
         log_q = F.log_softmax(student, dim=1)
         kl = (log_p.exp() * (log_p - log_q)).sum(dim=1)
         return self.loss_weight * t * t * kl.mean()
-
-    @property
-    def loss_name(self) -> str:
-        """The name under which the loss is logged."""
-        return self._loss_name

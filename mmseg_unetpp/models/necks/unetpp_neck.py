@@ -4,7 +4,7 @@ from typing import Dict, Optional, Sequence, Tuple, Union
 import torch
 from mmengine.model import BaseModule
 from mmseg.registry import MODELS
-from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig
+from mmseg.utils import OptMultiConfig
 
 from ..utils import NestedDecoder
 from ..utils.node_block import keep_norms_frozen
@@ -34,40 +34,23 @@ class UNetPlusPlusNeck(BaseModule):
             X(0, 0) .. X(L, 0) (at least two rows).
         channels (int | Sequence[int], optional): Width of the nested nodes
             of rows 0 .. L-1. Default: ``in_channels[:L]``.
-        num_convs, skip_mode, with_cp, memory_efficient, conv_cfg, norm_cfg,
-            act_cfg, upsample_cfg, fast_cpu: As in :class:`NestedDecoder`.
         norm_eval (bool): Keep norm layers in eval mode (frozen statistics)
             while training. Default: False.
         init_cfg (dict | list[dict], optional): Initialization config.
+        **decoder_cfg: The other :class:`NestedDecoder` arguments
+            (``skip_mode``, ``upsample_cfg``, ``fast_cpu``) and those of
+            its nodes (``num_convs``, ``conv_cfg``, ``norm_cfg``,
+            ``act_cfg``, ``with_cp``, ``memory_efficient``).
     """
 
     def __init__(self,
                  in_channels: Sequence[int],
                  channels: Union[int, Sequence[int], None] = None,
-                 num_convs: int = 2,
-                 skip_mode: str = 'dense',
-                 with_cp: bool = False,
-                 memory_efficient: bool = False,
-                 conv_cfg: OptConfigType = None,
-                 norm_cfg: OptConfigType = dict(type='BN'),
-                 act_cfg: OptConfigType = dict(type='ReLU'),
-                 upsample_cfg: ConfigType = dict(type='bilinear'),
                  norm_eval: bool = False,
-                 fast_cpu: bool = True,
-                 init_cfg: OptMultiConfig = None):
+                 init_cfg: OptMultiConfig = None,
+                 **decoder_cfg):
         super().__init__(init_cfg=init_cfg)
-        self.decoder = NestedDecoder(
-            in_channels,
-            channels,
-            num_convs=num_convs,
-            skip_mode=skip_mode,
-            with_cp=with_cp,
-            memory_efficient=memory_efficient,
-            conv_cfg=conv_cfg,
-            norm_cfg=norm_cfg,
-            act_cfg=act_cfg,
-            upsample_cfg=upsample_cfg,
-            fast_cpu=fast_cpu)
+        self.decoder = NestedDecoder(in_channels, channels, **decoder_cfg)
         self.norm_eval = norm_eval
 
     @property

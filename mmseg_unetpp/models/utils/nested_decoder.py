@@ -32,7 +32,7 @@ from mmseg.utils import ConfigType, OptConfigType
 
 from . import fast_path
 from .fast_path import interpolate
-from .node_block import NodeBlock
+from .node_block import NodeBlock, node_args
 
 SKIP_MODES = ('dense', 'nested', 'plain')
 INTERP_UPSAMPLE = ('bilinear', 'nearest')
@@ -59,15 +59,7 @@ class NestedDecoder(BaseModule):
         channels (int | Sequence[int], optional): Width of the nested nodes
             of rows 0 .. L-1 (an int for every row). Default: the encoder's
             widths, as in the paper.
-        num_convs (int): conv-norm-act layers per node. Default: 2.
         skip_mode (str): ``'dense'``, ``'nested'`` or ``'plain'``.
-        with_cp (bool): Recompute every node in backward (activation
-            checkpointing). Default: False.
-        memory_efficient (bool): For backward each node keeps only its
-            first convolution's output; the rest of the node (and on the
-            fast path the up-sampling) runs again in backward. Same
-            gradients. Default: False.
-        conv_cfg, norm_cfg, act_cfg (dict, optional): Of every node.
         upsample_cfg (dict): ``dict(type='bilinear')`` (the paper's),
             ``dict(type='nearest')``, or MMSeg's ``dict(type='InterpConv')``
             / ``dict(type='DeconvModule')`` (learned 2x up-sampling to the
@@ -79,28 +71,30 @@ class NestedDecoder(BaseModule):
             concatenation). Same outputs and gradients up to float
             rounding. Default: True.
         init_cfg (dict, optional): Initialization config.
+        **node_cfg: The layers of every node H (:func:`node_args`):
+            ``num_convs`` conv-norm-act layers (default 2) with
+            ``conv_cfg``, ``norm_cfg`` (default BN) and ``act_cfg``
+            (default ReLU); ``with_cp`` recomputes every node in backward
+            (activation checkpointing); ``memory_efficient`` keeps for
+            backward only each node's first convolution's output and runs
+            the rest of the node (and on the fast path the up-sampling)
+            again in backward. Same gradients either way.
     """
 
     def __init__(self,
                  encoder_channels: Sequence[int],
                  channels: Union[int, Sequence[int], None] = None,
-                 num_convs: int = 2,
                  skip_mode: str = 'dense',
-                 with_cp: bool = False,
-                 memory_efficient: bool = False,
-                 conv_cfg: OptConfigType = None,
-                 norm_cfg: OptConfigType = dict(type='BN'),
-                 act_cfg: OptConfigType = dict(type='ReLU'),
                  upsample_cfg: ConfigType = dict(type='bilinear'),
                  fast_cpu: bool = True,
-                 init_cfg: OptConfigType = None):
+                 init_cfg: OptConfigType = None,
+                 **node_cfg):
         super().__init__(init_cfg=init_cfg)
+        nodes = node_args(**node_cfg)
         encoder_channels = tuple(int(c) for c in encoder_channels)
         if len(encoder_channels) < 2:
             raise ValueError('in_channels must list the channels of at least '
                              f'two encoder rows, got {list(encoder_channels)}')
-        if num_convs < 1:
-            raise ValueError(f'num_convs must be >= 1, got {num_convs}')
         if skip_mode not in SKIP_MODES:
             raise ValueError(f'skip_mode must be one of {SKIP_MODES}, got '
                              f'{skip_mode!r}')
@@ -127,21 +121,14 @@ class NestedDecoder(BaseModule):
                     default_args=dict(
                         in_channels=up_channels,
                         out_channels=self.channels[i],
-                        with_cp=with_cp,
-                        norm_cfg=norm_cfg,
-                        act_cfg=act_cfg))
+                        with_cp=nodes['with_cp'],
+                        norm_cfg=nodes['norm_cfg'],
+                        act_cfg=nodes['act_cfg']))
                 up_channels = self.channels[i]
             skip_channels = sum(
                 self.width(i, c) for c in self.skip_columns(i, j))
-            self.nodes[f'x_{i}_{j}'] = NodeBlock(
-                skip_channels + up_channels,
-                self.channels[i],
-                num_convs=num_convs,
-                with_cp=with_cp,
-                memory_efficient=memory_efficient,
-                conv_cfg=conv_cfg,
-                norm_cfg=norm_cfg,
-                act_cfg=act_cfg)
+            self.nodes[f'x_{i}_{j}'] = NodeBlock(skip_channels + up_channels,
+                                                 self.channels[i], **nodes)
 
     def _widths(self, channels: Union[int, Sequence[int], None]
                 ) -> Tuple[int, ...]:

@@ -1,4 +1,7 @@
 """H of the UNet++ paper: the conv-norm-act stack inside every node."""
+import inspect
+from typing import Tuple
+
 import torch
 import torch.nn as nn
 from mmcv.cnn import ConvModule
@@ -7,6 +10,29 @@ from mmseg.utils import OptConfigType
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from .fast_path import recompute_in_backward
+
+
+def node_args(num_convs: int = 2,
+              with_cp: bool = False,
+              memory_efficient: bool = False,
+              conv_cfg: OptConfigType = None,
+              norm_cfg: OptConfigType = dict(type='BN'),
+              act_cfg: OptConfigType = dict(type='ReLU')) -> dict:
+    """The arguments every node H of a grid shares, checked, with their
+    defaults (see :class:`NodeBlock`)."""
+    if num_convs < 1:
+        raise ValueError(f'num_convs must be >= 1, got {num_convs}')
+    return dict(num_convs=num_convs, with_cp=with_cp,
+                memory_efficient=memory_efficient, conv_cfg=conv_cfg,
+                norm_cfg=norm_cfg, act_cfg=act_cfg)
+
+
+def split_node_args(kwargs: dict) -> Tuple[dict, dict]:
+    """``kwargs`` split into :func:`node_args` (checked, with defaults)
+    and the rest."""
+    names = inspect.signature(node_args).parameters
+    return node_args(**{k: v for k, v in kwargs.items() if k in names}), {
+        k: v for k, v in kwargs.items() if k not in names}
 
 
 class NodeBlock(BaseModule):
