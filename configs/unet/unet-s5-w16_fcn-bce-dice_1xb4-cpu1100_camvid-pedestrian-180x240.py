@@ -25,4 +25,4 @@ model = dict(
         loss_decode=[dict(loss, loss_weight=0.4 * loss['loss_weight'])
                      for loss in bce_dice],
         **binary))
-train_cfg = dict(max_iters=900)
+train_cfg = dict(max_iters=1100)
