@@ -26,7 +26,7 @@ from mmseg.registry import MODELS
 from mmseg.utils import OptMultiConfig
 
 from ..utils import NestedDecoder, NodeBlock
-from ..utils.node_block import keep_norms_frozen, split_node_args
+from ..utils.node_block import keep_norms_frozen
 
 MIN_STAGES, MAX_STAGES = 2, 7
 DOWNSAMPLE_MODES = ('maxpool', 'strided_conv')
@@ -117,7 +117,6 @@ class UNetPlusPlus(BaseModule):
         self.norm_eval = norm_eval
         strided = downsample == 'strided_conv'
         self.pool = None if strided else nn.MaxPool2d(kernel_size=2)
-        nodes, _ = split_node_args(decoder_cfg)
         # The nested nodes are initialised first, as in the first releases
         # (the same seed gives the same weights), and registered second.
         decoder = NestedDecoder(stage_channels, **decoder_cfg)
@@ -126,7 +125,7 @@ class UNetPlusPlus(BaseModule):
                 in_channels if i == 0 else stage_channels[i - 1],
                 stage_channels[i],
                 stride=2 if strided and i > 0 else 1,
-                **nodes)
+                **decoder.node_cfg)
             for i in range(num_stages)
         })
         self.decoder = decoder

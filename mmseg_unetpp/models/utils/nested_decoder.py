@@ -108,6 +108,7 @@ class NestedDecoder(BaseModule):
         self.channels = self._widths(channels)
         self.skip_mode = skip_mode
         self.fast_cpu = fast_cpu
+        self.node_cfg = nodes  # what every node H is made of
         self.upsample_mode = up_type if up_type in INTERP_UPSAMPLE else None
         # The grid, keyed like the paper's figure: nodes['x_1_2'] is X(1,2);
         # ups['up_1_2'] up-samples X(2,1) into X(1,2) (learned modes only).

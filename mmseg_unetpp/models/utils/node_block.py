@@ -1,7 +1,4 @@
 """H of the UNet++ paper: the conv-norm-act stack inside every node."""
-import inspect
-from typing import Tuple
-
 import torch
 import torch.nn as nn
 from mmcv.cnn import ConvModule
@@ -25,14 +22,6 @@ def node_args(num_convs: int = 2,
     return dict(num_convs=num_convs, with_cp=with_cp,
                 memory_efficient=memory_efficient, conv_cfg=conv_cfg,
                 norm_cfg=norm_cfg, act_cfg=act_cfg)
-
-
-def split_node_args(kwargs: dict) -> Tuple[dict, dict]:
-    """``kwargs`` split into :func:`node_args` (checked, with defaults)
-    and the rest."""
-    names = inspect.signature(node_args).parameters
-    return node_args(**{k: v for k, v in kwargs.items() if k in names}), {
-        k: v for k, v in kwargs.items() if k not in names}
 
 
 class NodeBlock(BaseModule):
