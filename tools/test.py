@@ -84,7 +84,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     if args.out is not None:
         cfg.test_evaluator['output_dir'] = args.out
         cfg.test_evaluator['keep_results'] = True
-    launch.add_hook(cfg, 'CheckpointMatchHook', strict=True)
+    launch.set_hook(cfg, 'checkpoint_match', 'CheckpointMatchHook',
+                    strict=True, enabled=True)
     runner = launch.build_runner(cfg, 'test')
     metrics = runner.test()
     print_log('metrics: ' + ', '.join(

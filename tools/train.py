@@ -94,9 +94,10 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
             cfg.optim_wrapper.loss_scale = 'dynamic'
     warning = set_resume(cfg, args.resume)
     if cfg.get('resume'):
-        launch.add_hook(cfg, 'CheckpointMatchHook', strict=True)
+        launch.set_hook(cfg, 'checkpoint_match', 'CheckpointMatchHook',
+                        strict=True, enabled=True)
     if args.no_data_check:
-        launch.add_hook(cfg, 'DataCheckHook', samples=False)
+        launch.set_hook(cfg, 'data_check', 'DataCheckHook', samples=False)
     runner = launch.build_runner(cfg, 'train')
     if warning:
         runner.logger.warning(warning)

@@ -5,12 +5,12 @@ from typing import Iterator, List, Optional, Tuple
 
 import torch.nn as nn
 from mmengine.dist import all_gather_object, get_dist_info
-from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmseg.registry import HOOKS
 
 from ...datasets.sample_check import check_dataset_samples, dataset_samples
 from ...utils.errors import ConfigError, DataCheckError
+from .switchable_hook import SwitchableHook
 
 
 def decode_heads(model: nn.Module) -> Iterator[Tuple[str, nn.Module]]:
@@ -62,7 +62,7 @@ def check_num_classes(model: nn.Module, classes: Tuple[str, ...],
 
 
 @HOOKS.register_module()
-class DataCheckHook(Hook):
+class DataCheckHook(SwitchableHook):
     """Before the first iteration, check that the model's heads have the
     dataset's number of classes, then decode every training and validation
     sample and stop with the list of bad ones.
@@ -80,6 +80,8 @@ class DataCheckHook(Hook):
         num_workers (int, optional): Decoding threads per process.
             Default: the CPUs available, at most 8.
         max_listed (int): Problems written to the log. Default: 20.
+        enabled (bool): Run the check (``default_hooks.data_check``).
+            Default: True.
     """
 
     priority = 'VERY_HIGH'
@@ -87,7 +89,9 @@ class DataCheckHook(Hook):
     def __init__(self,
                  samples: bool = True,
                  num_workers: Optional[int] = None,
-                 max_listed: int = 20) -> None:
+                 max_listed: int = 20,
+                 enabled: bool = True) -> None:
+        super().__init__(enabled)
         if num_workers is not None and num_workers < 1:
             raise ValueError(f'num_workers must be >= 1, got {num_workers}')
         self.samples = samples

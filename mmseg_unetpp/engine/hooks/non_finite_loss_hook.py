@@ -4,12 +4,12 @@ from typing import Dict, Iterable, Optional, Tuple
 
 import torch
 from mmengine.dist import all_gather_object, all_reduce, is_distributed
-from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmseg.registry import HOOKS
 
 from ...utils.errors import NonFiniteLossError, NonFiniteWeightsError
 from ..optimizers import SkipNonFiniteOptimWrapper
+from .switchable_hook import SwitchableHook
 
 SKIPPED_KEY = 'skipped_nonfinite_steps'
 
@@ -25,7 +25,7 @@ def first_non_finite(
 
 
 @HOOKS.register_module()
-class NonFiniteLossHook(Hook):
+class NonFiniteLossHook(SwitchableHook):
     """Stop at the first non-finite loss, or count skipped steps.
 
     After every iteration the loss terms (``decode.l3.loss_ce``, ...) are
@@ -44,6 +44,10 @@ class NonFiniteLossHook(Hook):
 
     Under DDP the processes agree (one all-reduce per iteration), so all of
     them stop or skip together.
+
+    Args:
+        enabled (bool): Run the checks (``default_hooks.non_finite_loss``).
+            Default: True.
     """
 
     # Before CheckpointHook (VERY_LOW) and LoggerHook (BELOW_NORMAL).

@@ -3,9 +3,11 @@ from mmengine.dist import all_reduce_params
 from mmengine.hooks import SyncBuffersHook
 from mmseg.registry import HOOKS
 
+from .switchable_hook import SwitchableHook
+
 
 @HOOKS.register_module()
-class SyncBuffersEveryIterHook(SyncBuffersHook):
+class SyncBuffersEveryIterHook(SwitchableHook, SyncBuffersHook):
     """MMEngine's ``SyncBuffersHook``, also after every training iteration.
 
     With BN (not SyncBN, e.g. DDP on CPU) each process updates its own
@@ -17,7 +19,15 @@ class SyncBuffersEveryIterHook(SyncBuffersHook):
     (priority NORMAL < VERY_LOW) and before validation, makes them the same
     on every process, so ``tools/test.py`` on the saved checkpoint gives the
     logged score. Nothing is done without DDP.
+
+    Args:
+        enabled (bool): Run the hook (``default_hooks.sync_buffers``).
+            Default: True.
     """
+
+    def __init__(self, enabled: bool = True) -> None:
+        SyncBuffersHook.__init__(self)
+        SwitchableHook.__init__(self, enabled)
 
     def after_train_iter(self,
                          runner,
