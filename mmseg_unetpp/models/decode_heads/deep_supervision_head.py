@@ -9,6 +9,8 @@ from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, SampleList
 from torch import Tensor
 
+from ...structures import Levels, level_runs
+
 MODES = ('accurate', 'fast')
 TEACHERS = ('deepest', 'mean')
 
@@ -37,30 +39,31 @@ class DeepSupervisionHead(BaseModule):
     (``distill_teacher='deepest'``) or the mean of every branch
     (``'mean'``), detached; logged as ``decode.l1.loss_distill``...
 
-    Inference:
+    Inference predicts one :class:`~mmseg_unetpp.structures.Levels`,
+    :attr:`prediction`:
 
-    - ``mode='accurate'``: the mean of the probabilities (softmax, or
-      sigmoid when ``out_channels == 1``) of the branches that
-      ``fusion_weights`` selects (a buffer, saved in checkpoints; every
-      branch by default, ``FusionSelectHook`` picks the levels on val).
-      ``predict`` returns logits whose softmax/sigmoid is that mean
-      (log-mean-probabilities), so MMSeg's post-processing, slide inference
-      and TTA apply unchanged; only the selected branches (and the grid up
-      to the deepest of them) are computed.
-    - ``mode='fast'``: the branch of ``level`` alone.
-      ``DeepSupervisionEncoderDecoder`` then computes only sub-network
-      ``level`` of the grid (pruning); under another segmentor the whole
-      grid is computed and this branch is used.
+    - accurate mode (``fast_level`` None): the mean of the probabilities
+      (softmax, or sigmoid when ``out_channels == 1``) of the levels
+      :attr:`fusion` names (the ``fusion_weights`` buffer, saved in
+      checkpoints; every level by default, ``FusionSelectHook`` picks them
+      on val). ``predict`` returns logits whose softmax/sigmoid is that
+      mean (log-mean-probabilities), so MMSeg's post-processing, slide
+      inference and TTA apply unchanged; only the averaged branches (and
+      the grid up to the deepest of them) are computed.
+    - fast mode (``fast_level`` k): the branch of level k alone.
+      ``DeepSupervisionEncoderDecoder`` then computes only sub-network k
+      of the grid (pruning); under another segmentor the whole grid is
+      computed and this branch is used.
 
-    ``mode`` and ``level`` are the one setting of the prediction, for the
-    whole model (:meth:`set_level` sets both).
+    ``fast_level`` is the one setting of the prediction; the config keys
+    ``mode='fast', level=k`` set it.
 
     Args:
         in_channels (int | Sequence[int]): Channels of each selected output
             (an int is used for all of them).
         channels (int): Channels of the branches' conv layers. Must equal
             the input channels when ``num_convs=0``.
-        in_index (Sequence[int]): Backbone outputs to supervise.
+        in_index (Sequence[int]): Backbone outputs to supervise, consecutive.
             Default: ``(0, 1, 2, 3)`` (X(0, 1) .. X(0, 4)).
         num_convs (int): Conv layers per branch before ``conv_seg``.
             Default: 0.
@@ -73,11 +76,13 @@ class DeepSupervisionHead(BaseModule):
         loss_weights (Sequence[float], optional): Weight of each branch's
             loss. Default: 1.0 for every branch.
         mode (str): ``'accurate'`` or ``'fast'``. Default: ``'accurate'``.
-        level (int, optional): The branch used by ``mode='fast'``; one of
-            the branch levels. Default: the deepest branch.
-        fuse_levels (Sequence[int], optional): The levels accurate mode
-            averages, until a checkpoint or ``FusionSelectHook`` sets
-            ``fusion_weights``. Default: every level.
+        level (int, optional): The level of ``mode='fast'``, one of the
+            branch levels (unused in accurate mode). Default: the deepest
+            level.
+        fuse_levels (Sequence[int], optional): The consecutive levels
+            accurate mode averages, until a checkpoint or
+            ``FusionSelectHook`` sets ``fusion_weights``. Default: every
+            level.
         distill_loss (dict, optional): Config of a distillation loss (e.g.
             ``dict(type='DistillationLoss', loss_weight=1.0,
             temperature=2.0)``) for self-distillation. Default: None.
@@ -115,6 +120,10 @@ class DeepSupervisionHead(BaseModule):
             raise ValueError(
                 f'in_channels has {len(in_channels)} entries but in_index '
                 f'selects {len(in_index)} outputs')
+        if not in_index or in_index != list(
+                range(in_index[0], in_index[0] + len(in_index))):
+            raise ValueError(f'in_index must select consecutive outputs '
+                             f'(levels), e.g. [0, 1, 2, 3], got {in_index}')
         if num_convs < 0:
             raise ValueError(f'num_convs must be >= 0, got {num_convs}')
         if num_convs == 0 and any(c != channels for c in in_channels):
@@ -161,12 +170,15 @@ class DeepSupervisionHead(BaseModule):
         self.out_channels = first.out_channels
         self.threshold = first.threshold
         self.align_corners = first.align_corners
-        self.mode = mode
-        self.level = level if level is not None else self.levels[-1]
+        if mode not in MODES:
+            raise ValueError(f'mode must be one of {MODES}, got {mode!r}')
+        self.fast_level = None
+        if mode == 'fast':
+            self.fast_level = self.levels[-1] if level is None else level
         # 1 for the branches accurate mode averages, 0 for the others.
         self.register_buffer('fusion_weights', torch.ones(num_branches))
         if fuse_levels is not None:
-            self.set_fusion(fuse_levels)
+            self.fusion = Levels.spanning(fuse_levels)
         if distill_teacher not in TEACHERS:
             raise ValueError(f'distill_teacher must be one of {TEACHERS}, '
                              f'got {distill_teacher!r}')
@@ -175,92 +187,70 @@ class DeepSupervisionHead(BaseModule):
             distill_loss)
 
     @property
-    def mode(self) -> str:
-        """``'accurate'`` (mean of all branches) or ``'fast'`` (one)."""
-        return self._mode
+    def fast_level(self) -> Optional[int]:
+        """The level fast mode predicts with, or None for accurate mode."""
+        return self._fast_level
 
-    @mode.setter
-    def mode(self, mode: str) -> None:
-        if mode not in MODES:
-            raise ValueError(f'mode must be one of {MODES}, got {mode!r}')
-        self._mode = mode
-
-    @property
-    def level(self) -> int:
-        """The level whose branch ``mode='fast'`` uses."""
-        return self._level
-
-    @level.setter
-    def level(self, level: int) -> None:
-        if level not in self.levels:
-            raise ValueError(f'level must be one of the branch levels '
-                             f'{self.levels}, got {level}')
-        self._level = level
-
-    def set_level(self, level: Optional[int]) -> None:
-        """Predict with the mean of all branches (``None``, accurate mode)
-        or with the branch of ``level`` alone (fast mode)."""
-        if level is None:
-            self.mode = 'accurate'
-        else:
-            self.level = level
-            self.mode = 'fast'
+    @fast_level.setter
+    def fast_level(self, level: Optional[int]) -> None:
+        if level is not None and level not in self.levels:
+            raise ValueError(f'fast_level must be None (accurate mode) or '
+                             f'one of the branch levels {self.levels}, got '
+                             f'{level}')
+        self._fast_level = level
 
     @property
-    def fused_levels(self) -> List[int]:
-        """The levels accurate mode averages."""
-        return [
+    def fusion(self) -> Levels:
+        """The levels accurate mode averages (from ``fusion_weights``)."""
+        return Levels.spanning([
             level for level, weight in zip(self.levels,
                                            self.fusion_weights.tolist())
             if weight > 0
-        ]
+        ])
 
-    def set_fusion(self, levels: Sequence[int]) -> None:
-        """Make accurate mode average the branches of ``levels``."""
-        levels = list(levels)
-        if not levels or any(level not in self.levels for level in levels):
-            raise ValueError(f'fusion levels must be a non-empty subset of '
-                             f'the branch levels {self.levels}, got {levels}')
+    @fusion.setter
+    def fusion(self, levels: Levels) -> None:
+        if not set(levels.levels) <= set(self.levels):
+            raise ValueError(f'fusion must be among the branch levels '
+                             f'{self.levels}, got {levels.name}')
         self.fusion_weights.copy_(
             torch.tensor([float(level in levels) for level in self.levels]))
 
-    def fusion_candidates(self) -> List[Tuple[str, List[int]]]:
-        """Every run of consecutive levels, as ``(name, levels)``: the
-        single levels (``'l2'``) first, then the means (``'l2-l4'``)."""
-        runs = [(a, b) for size in range(1, len(self.levels) + 1)
-                for a in range(len(self.levels) - size + 1)
-                for b in [a + size - 1]]
-        return [(fusion_name(self.levels[a:b + 1]), self.levels[a:b + 1])
-                for a, b in runs]
+    @property
+    def prediction(self) -> Levels:
+        """What ``predict`` averages: level ``fast_level`` in fast mode,
+        :attr:`fusion` in accurate mode."""
+        if self.fast_level is not None:
+            return Levels(self.fast_level)
+        return self.fusion
 
-    def predicted_levels(self) -> List[int]:
-        """The levels a prediction (``predict``) computes."""
-        return [self.level] if self.mode == 'fast' else self.fused_levels
-
-    def _active_branches(self, every_branch: bool = False) -> List[int]:
-        """Indices of the branches this forward computes."""
-        if self.training or every_branch:
-            return list(range(len(self.branches)))
-        return [self.levels.index(level) for level in self.predicted_levels()]
+    @property
+    def level_runs(self) -> List[Levels]:
+        """Every level and every mean of consecutive levels (the candidates
+        of :attr:`fusion`), sorted."""
+        return level_runs(self.levels)
 
     def forward(self,
                 inputs: Sequence[Tensor],
-                every_branch: bool = False) -> List[Tensor]:
+                levels: Optional[Sequence[int]] = None) -> List[Tensor]:
         """Branch logits.
 
         Args:
             inputs (Sequence[Tensor]): Backbone (or neck) outputs;
                 ``inputs[t]`` is X(0, t+1), shape (N, C, H, W). Pruned to
                 level k they are X(0, 1) .. X(0, k).
-            every_branch (bool): Compute every branch in inference too.
+            levels (Sequence[int], optional): The levels whose branches
+                are computed. Default: every level in training, those of
+                :attr:`prediction` in inference.
 
         Returns:
-            list[Tensor]: (N, out_channels, H, W) logits of every branch in
-            training (and with ``every_branch``), else of those that
-            ``predict`` uses (the fused ones, or the ``level`` branch in
-            fast mode), in order.
+            list[Tensor]: (N, out_channels, H, W) logits of the branch of
+            each level, in the order of ``levels``.
         """
-        branches = self._active_branches(every_branch)
+        if levels is None:
+            levels = self.levels if self.training else \
+                self.prediction.levels
+        branches = [self.levels.index(level) for level in levels]
         needed = max(self.in_index[b] for b in branches) + 1
         if len(inputs) < needed:
             raise ValueError(
@@ -289,26 +279,22 @@ class DeepSupervisionHead(BaseModule):
 
     def predict(self, inputs: Tuple[Tensor], batch_img_metas: List[dict],
                 test_cfg: ConfigType) -> Tensor:
-        """Accurate (fused) or fast (one branch) logits at the input size."""
-        return self.resize_to_input(
-            self.fuse(self.forward(inputs)), batch_img_metas)
+        """Logits of :attr:`prediction` at the input size."""
+        return self.predict_levels(inputs, batch_img_metas,
+                                   [self.prediction])
 
     def predict_levels(self, inputs: Tuple[Tensor],
-                       batch_img_metas: List[dict]) -> Tensor:
-        """Accurate-mode logits followed by those of every fusion candidate
-        (:meth:`fusion_candidates`: each level, then each mean of
-        consecutive levels), in one tensor.
+                       batch_img_metas: List[dict],
+                       levels: Sequence[Levels]) -> Tensor:
+        """Logits of each of ``levels`` (a level, or the mean of levels) at
+        the input size, in one tensor; each branch is computed once.
 
         Returns:
-            Tensor: (N, (1 + num_candidates) * out_channels, H, W).
+            Tensor: (N, len(levels) * out_channels, H, W).
         """
-        logits = dict(zip(self.levels, self.forward(inputs,
-                                                    every_branch=True)))
-        fused = [self.fuse([logits[k] for k in self.fused_levels])]
-        fused += [
-            self.fuse([logits[k] for k in levels])
-            for _, levels in self.fusion_candidates()
-        ]
+        needed = sorted({k for run in levels for k in run.levels})
+        logits = dict(zip(needed, self.forward(inputs, needed)))
+        fused = [self.fuse([logits[k] for k in run.levels]) for run in levels]
         return self.resize_to_input(torch.cat(fused, dim=1), batch_img_metas)
 
     def loss(self, inputs: Tuple[Tensor], batch_data_samples: SampleList,
@@ -343,14 +329,6 @@ class DeepSupervisionHead(BaseModule):
                 losses[f'l{level}.loss_distill'] = self.distill_loss(
                     logits, teacher)
         return losses
-
-
-def fusion_name(levels: Sequence[int]) -> str:
-    """``'l3'`` for one level, ``'l2-l4'`` for the mean of levels 2..4."""
-    levels = list(levels)
-    if len(levels) == 1:
-        return f'l{levels[0]}'
-    return f'l{levels[0]}-l{levels[-1]}'
 
 
 def _check_binary(kwargs: dict) -> None:

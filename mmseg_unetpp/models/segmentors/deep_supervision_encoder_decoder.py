@@ -1,15 +1,15 @@
 """EncoderDecoder that drives a DeepSupervisionHead's inference modes."""
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Sequence
 
+import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from mmseg.models.segmentors import EncoderDecoder
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 from mmseg.utils import OptSampleList, SampleList
 from torch import Tensor
 
-from ...structures import prediction_key
+from ...structures import Levels
 from ..backbones import UNetPlusPlus
 from ..decode_heads import DeepSupervisionHead
 from ..necks import UNetPlusPlusNeck
@@ -19,40 +19,54 @@ from ..necks import UNetPlusPlusNeck
 class DeepSupervisionEncoderDecoder(EncoderDecoder):
     """MMSeg's ``EncoderDecoder`` with two duties for deep supervision.
 
-    1. Pruning. The head's ``mode`` and ``level`` are the one setting
-       (``--cfg-options model.decode_head.mode=fast
-       model.decode_head.level=2``). In fast-mode inference this segmentor
-       asks the ``UNetPlusPlus`` backbone or the ``UNetPlusPlusNeck`` for
-       the sub-network of that level alone (``forward(x, level)``): only
-       the nodes with i + j <= k are computed.
+    1. Pruning. The head's ``fast_level`` is the one setting of the
+       prediction (``--cfg-options model.decode_head.mode=fast
+       model.decode_head.level=2``; :attr:`fast_level` here also checks it
+       against the grid). In inference this segmentor asks the
+       ``UNetPlusPlus`` backbone or the ``UNetPlusPlusNeck`` for the
+       sub-network of the deepest level it predicts with alone
+       (``forward(x, level)``): only the nodes with i + j <= k are
+       computed.
     2. Per-level prediction in one pass: in accurate mode with
-       ``per_level=True``, ``predict`` also stores the prediction of each
-       level and of each mean of consecutive levels as
-       ``pred_sem_seg_l{k}`` and ``pred_sem_seg_l{a}-l{b}`` on the data
-       samples, beside the accurate ``pred_sem_seg``;
-       ``PerLevelIoUMetric`` scores them all and ``FusionSelectHook``
-       picks accurate mode's levels from them. Works with whole and slide
-       inference (the backbone runs once per image or window); under TTA
-       only the accurate prediction is merged.
+       ``per_level``, ``predict`` also stores the prediction of each level
+       and of each mean of consecutive levels (each
+       :class:`~mmseg_unetpp.structures.Levels` of the head's
+       ``level_runs``) in its field ``pred_sem_seg_l2``,
+       ``pred_sem_seg_l2-l4``... of the data samples, beside the accurate
+       ``pred_sem_seg``; ``PerLevelIoUMetric`` scores them all and
+       ``FusionSelectHook`` picks accurate mode's levels from them.
+       ``PerLevelPredictionHook`` turns ``per_level`` on for the
+       validation and test runs whose evaluator scores every level, so
+       that ``predict`` (``inference_model``) otherwise computes only the
+       prediction. Works with whole and slide inference (the backbone runs
+       once per image or window); under TTA only the accurate prediction
+       is merged.
+
+    ``test_cfg`` takes MMSeg's keys (``mode='whole'`` or ``'slide'``,
+    ``crop_size``, ``stride``) and ``batch_windows``: the number of slide
+    windows run in one forward (default 1; each window of every image of
+    the batch). The result does not depend on it.
 
     Args:
         per_level (bool): Predict every level in accurate mode.
-            Default: True.
+            Default: False.
         **kwargs: ``EncoderDecoder`` arguments; ``decode_head`` must be a
             ``DeepSupervisionHead``.
     """
 
-    def __init__(self, *args, per_level: bool = True, **kwargs):
+    def __init__(self, *args, per_level: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         head = self.decode_head
         if not isinstance(head, DeepSupervisionHead):
             raise TypeError('DeepSupervisionEncoderDecoder needs a '
                             'DeepSupervisionHead decode_head, got '
                             f'{type(head).__name__}')
-        grid = self.grid
-        if grid is not None and head.mode == 'fast':
-            grid.decoder.resolve_level(head.level)  # e.g. 'plain' below L
+        self.fast_level = head.fast_level  # the config's, checked
         self.per_level = per_level
+        batch_windows = self.test_cfg.get('batch_windows', 1)
+        if not isinstance(batch_windows, int) or batch_windows < 1:
+            raise ValueError(f'test_cfg.batch_windows must be an int >= 1, '
+                             f'got {batch_windows!r}')
 
     @property
     def grid(self) -> Optional[nn.Module]:
@@ -64,6 +78,20 @@ class DeepSupervisionEncoderDecoder(EncoderDecoder):
         if self.with_neck and isinstance(self.neck, UNetPlusPlusNeck):
             return self.neck
         return None
+
+    @property
+    def fast_level(self) -> Optional[int]:
+        """The head's ``fast_level``: the level fast mode predicts with, or
+        None for accurate mode. Setting it here checks that the grid can
+        compute that level alone (``skip_mode='plain'`` has only the
+        deepest)."""
+        return self.decode_head.fast_level
+
+    @fast_level.setter
+    def fast_level(self, level: Optional[int]) -> None:
+        if level is not None and self.grid is not None:
+            self.grid.decoder.resolve_level(level)
+        self.decode_head.fast_level = level
 
     @property
     def level_sizes(self) -> Dict[int, int]:
@@ -83,56 +111,54 @@ class DeepSupervisionEncoderDecoder(EncoderDecoder):
             sizes[level] = size
         return sizes
 
-    def prediction_level(self, every_level: bool = False) -> Optional[int]:
-        """The level of the grid a forward computes: in inference the
-        deepest level the head predicts with (fast mode's level, or the
-        deepest fused one), else None (the whole grid)."""
+    @property
+    def predicted_levels(self) -> List[Levels]:
+        """What ``predict`` computes: the head's prediction, then, in
+        accurate mode with ``per_level``, every level and mean of levels
+        (the head's ``level_runs``)."""
         head = self.decode_head
-        if self.training or every_level:
-            return None
-        deepest = max(head.predicted_levels())
-        return deepest if deepest < max(head.levels) else None
+        if (self.per_level and head.fast_level is None
+                and len(head.levels) > 1):
+            return [head.prediction] + head.level_runs
+        return [head.prediction]
 
     def extract_feat(self,
                      inputs: Tensor,
-                     every_level: bool = False) -> List[Tensor]:
-        """Backbone (and neck) features; in inference only those of the
-        levels the head predicts with (the grid's nodes with i + j <= k),
-        unless ``every_level``."""
-        return self.extract_feats(inputs, every_level)[1]
-
-    def extract_feats(self,
-                      inputs: Tensor,
-                      every_level: bool = False) -> Tuple[tuple, List[Tensor]]:
-        """The backbone's outputs and the features the head reads (the
-        neck's outputs, or the backbone's again without a neck)."""
-        level = self.prediction_level(every_level)
+                     levels: Optional[Sequence[Levels]] = None
+                     ) -> List[Tensor]:
+        """Backbone (and neck) features; in inference only those that
+        ``levels`` (default: the head's prediction) need: the grid's nodes
+        with i + j <= k, k the deepest of them."""
+        level = None
+        if not self.training:
+            head = self.decode_head
+            deepest = max(run.last for run in levels or [head.prediction])
+            level = deepest if deepest < max(head.levels) else None
         if self.grid is self.backbone:
             x = self.backbone(inputs, level)
         else:
             x = self.backbone(inputs)
         if not self.with_neck:
-            return x, x
+            return x
         if self.grid is self.neck:
-            return x, self.neck(x, level)
-        return x, self.neck(x)
+            return self.neck(x, level)
+        return self.neck(x)
 
     def encode_decode(self,
                       inputs: Tensor,
                       batch_img_metas: List[dict],
-                      levels: bool = False) -> Tensor:
-        """Logits at the input size; with ``levels`` the accurate logits
-        followed by those of every level and mean of levels (see
-        ``DeepSupervisionHead.predict_levels``)."""
-        x = self.extract_feat(inputs, every_level=levels)
-        if levels:
-            return self.decode_head.predict_levels(x, batch_img_metas)
-        return self.decode_head.predict(x, batch_img_metas, self.test_cfg)
+                      levels: Optional[Sequence[Levels]] = None) -> Tensor:
+        """Logits at the input size of each of ``levels`` (default: the
+        head's prediction), concatenated: (N, len(levels) * out_channels,
+        H, W)."""
+        levels = levels or [self.decode_head.prediction]
+        x = self.extract_feat(inputs, levels)
+        return self.decode_head.predict_levels(x, batch_img_metas, levels)
 
     def inference(self,
                   inputs: Tensor,
                   batch_img_metas: List[dict],
-                  levels: bool = False) -> Tensor:
+                  levels: Optional[Sequence[Levels]] = None) -> Tensor:
         """MMSeg's whole or slide inference (``test_cfg.mode``) of
         ``encode_decode(..., levels)``."""
         if self.test_cfg.get('mode', 'whole') == 'slide':
@@ -142,52 +168,70 @@ class DeepSupervisionEncoderDecoder(EncoderDecoder):
     def slide_inference(self,
                         inputs: Tensor,
                         batch_img_metas: List[dict],
-                        levels: bool = False) -> Tensor:
-        """MMSeg's sliding-window inference (overlapping crops of
-        ``test_cfg.crop_size`` every ``test_cfg.stride``, logits averaged),
-        for the accurate logits or, with ``levels``, for those of every
-        branch as well (``EncoderDecoder.slide_inference`` sizes its result
-        by ``self.out_channels`` alone)."""
+                        levels: Optional[Sequence[Levels]] = None) -> Tensor:
+        """MMSeg's sliding-window inference: windows of
+        ``test_cfg.crop_size`` every ``test_cfg.stride``, their logits
+        averaged where they overlap.
+
+        ``EncoderDecoder.slide_inference`` cannot serve: it sizes its result
+        by ``self.out_channels``, so it cannot carry the logits of several
+        ``levels``, and it runs one window per forward. Here
+        ``test_cfg.batch_windows`` windows run in one forward (the result
+        is the same); the caller's ``batch_img_metas`` are not changed
+        (each window gets copies with its own ``img_shape``).
+
+        Returns:
+            Tensor: (N, len(levels) * out_channels, H, W) logits.
+        """
         h_stride, w_stride = self.test_cfg.stride
         h_crop, w_crop = self.test_cfg.crop_size
+        batch_windows = self.test_cfg.get('batch_windows', 1)
+        levels = levels or [self.decode_head.prediction]
         batch_size, _, h_img, w_img = inputs.size()
-        channels = self.out_channels
-        if levels:
-            channels *= 1 + len(self.decode_head.fusion_candidates())
         h_grids = max(h_img - h_crop + h_stride - 1, 0) // h_stride + 1
         w_grids = max(w_img - w_crop + w_stride - 1, 0) // w_stride + 1
-        preds = inputs.new_zeros((batch_size, channels, h_img, w_img))
-        count = inputs.new_zeros((batch_size, 1, h_img, w_img))
+        windows = []
         for h_idx in range(h_grids):
             for w_idx in range(w_grids):
                 y2 = min(h_idx * h_stride + h_crop, h_img)
                 x2 = min(w_idx * w_stride + w_crop, w_img)
-                y1, x1 = max(y2 - h_crop, 0), max(x2 - w_crop, 0)
-                crop = inputs[:, :, y1:y2, x1:x2]
-                batch_img_metas[0]['img_shape'] = crop.shape[2:]
-                logits = self.encode_decode(crop, batch_img_metas, levels)
-                preds += F.pad(logits, (x1, w_img - x2, y1, h_img - y2))
+                windows.append((max(y2 - h_crop, 0), y2, max(x2 - w_crop,
+                                                             0), x2))
+        channels = self.out_channels * len(levels)
+        preds = inputs.new_zeros((batch_size, channels, h_img, w_img))
+        count = inputs.new_zeros((batch_size, 1, h_img, w_img))
+        for start in range(0, len(windows), batch_windows):
+            chunk = windows[start:start + batch_windows]
+            crops = [inputs[:, :, y1:y2, x1:x2] for y1, y2, x1, x2 in chunk]
+            crop_shape = crops[0].shape[2:]  # every window has one size
+            metas = [
+                dict(meta, img_shape=crop_shape) for _ in chunk
+                for meta in batch_img_metas
+            ]
+            logits = self.encode_decode(torch.cat(crops), metas, levels)
+            for (y1, y2, x1, x2), window in zip(chunk,
+                                                logits.split(batch_size)):
+                preds[:, :, y1:y2, x1:x2] += window
                 count[:, :, y1:y2, x1:x2] += 1
         return preds / count
 
     def predict(self,
                 inputs: Tensor,
                 data_samples: OptSampleList = None) -> SampleList:
-        """As ``EncoderDecoder.predict``, plus ``pred_sem_seg_l{k}`` for
-        every level in accurate mode with ``per_level``."""
-        head = self.decode_head
-        if (data_samples is None or not self.per_level
-                or head.mode != 'accurate' or len(head.branches) < 2):
+        """As ``EncoderDecoder.predict``, plus the field of every level and
+        mean of levels (``pred_sem_seg_l2``...) in accurate mode with
+        ``per_level``."""
+        levels = self.predicted_levels
+        if data_samples is None or len(levels) == 1:
             return super().predict(inputs, data_samples)
         batch_img_metas = [sample.metainfo for sample in data_samples]
-        seg_logits = self.inference(inputs, batch_img_metas, levels=True)
+        seg_logits = self.inference(inputs, batch_img_metas, levels)
         accurate, *others = seg_logits.split(self.out_channels, dim=1)
         data_samples = self.postprocess_result(accurate, data_samples)
-        for (name, _), logits in zip(head.fusion_candidates(), others):
+        for run, logits in zip(levels[1:], others):
             level_samples = self.postprocess_result(
                 logits,
                 [SegDataSample(metainfo=s.metainfo) for s in data_samples])
             for sample, level_sample in zip(data_samples, level_samples):
-                sample.set_field(level_sample.pred_sem_seg,
-                                 prediction_key(name))
+                sample.set_field(level_sample.pred_sem_seg, run.key)
         return data_samples

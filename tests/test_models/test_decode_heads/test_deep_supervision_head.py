@@ -7,6 +7,7 @@ from mmseg.registry import MODELS
 
 import mmseg_unetpp  # noqa: F401
 from mmseg_unetpp.models.decode_heads import DeepSupervisionHead
+from mmseg_unetpp.structures import Levels
 
 NUM_CLASSES = 5
 H, W = 37, 45
@@ -77,7 +78,8 @@ def test_fast_mode_is_the_level_branch():
     feats = features()
     with torch.no_grad():
         branch = head.forward(feats)
-        head.mode, head.level = 'fast', 2
+        head.fast_level = 2
+        assert head.prediction == Levels(2)
         fast = head.predict(feats[:2], [s.metainfo for s in make_samples()],
                             dict())
     torch.testing.assert_close(fast, branch[1])
@@ -131,8 +133,13 @@ def test_binary_segmentation():
 
 @pytest.mark.parametrize('kwargs, pattern', [
     (dict(loss_weights=[1.0, 1.0]), r'loss_weights has 2 .* 3 branches'),
-    (dict(level=4), r'level must be one of .*\[1, 2, 3\], got 4'),
-    (dict(level=0), r'got 0'),
+    (dict(mode='fast', level=4),
+     r'fast_level must be None \(accurate mode\) or one of the branch '
+     r'levels \[1, 2, 3\], got 4'),
+    (dict(mode='fast', level=0), r'got 0'),
+    (dict(in_index=[0, 2], loss_weights=[1, 1]),
+     r'in_index must select consecutive outputs .* got \[0, 2\]'),
+    (dict(fuse_levels=[1, 3]), r'consecutive.*got \[1, 3\]'),
     (dict(mode='fastest'), r"mode must be one of .*'fastest'"),
     (dict(num_convs=0, channels=8), r'channels \(8\) must equal'),
 ])
@@ -159,26 +166,36 @@ def test_accurate_mode_averages_the_fused_levels_only():
     with torch.no_grad():
         branch = head.forward(feats)
         assert len(branch) == 3  # every level by default
-        head.set_fusion([2, 3])
-        assert head.fused_levels == [2, 3]
+        head.fusion = Levels(2, 3)
+        assert head.fusion == head.prediction == Levels(2, 3)
         assert torch.equal(head.fusion_weights, torch.tensor([0., 1., 1.]))
         assert len(head.forward(feats)) == 2  # level 1 is not computed
         fused = head.predict(feats, metas(), {})
     expected = (branch[1].softmax(1) + branch[2].softmax(1)) / 2
     torch.testing.assert_close(fused.softmax(1), expected)
-    with pytest.raises(ValueError, match=r'subset of the branch levels'):
-        head.set_fusion([4])
+    with pytest.raises(ValueError, match=r'among the branch levels .* l4'):
+        head.fusion = Levels(4)
 
 
-def test_fusion_candidates_and_their_logits_in_one_pass():
+def test_fast_level_is_the_one_setting_of_the_prediction():
+    head = make_head(mode='fast', level=2, fuse_levels=[1, 2])
+    assert head.fast_level == 2 and head.prediction == Levels(2)
+    head.fast_level = None  # accurate mode: the fusion, no level left over
+    assert head.prediction == Levels(1, 2)
+    assert make_head(mode='fast').fast_level == 3  # the deepest by default
+    assert make_head(level=2).fast_level is None  # level is fast mode's
+
+
+def test_level_runs_and_their_logits_in_one_pass():
     torch.manual_seed(0)
     head = make_head(fuse_levels=[3]).eval()
-    assert [name for name, _ in head.fusion_candidates()] == [
+    assert [levels.name for levels in head.level_runs] == [
         'l1', 'l2', 'l3', 'l1-l2', 'l2-l3', 'l1-l3']
     feats = features()
     with torch.no_grad():
-        logits = head.predict_levels(feats, metas())
-        branch = head.forward(feats, every_branch=True)
+        logits = head.predict_levels(feats, metas(),
+                                     [head.prediction] + head.level_runs)
+        branch = head.forward(feats, levels=[1, 2, 3])
     assert logits.shape == (2, 7 * NUM_CLASSES, H, W)
     parts = logits.split(NUM_CLASSES, dim=1)
     torch.testing.assert_close(parts[0], branch[2])  # accurate: l3 alone
@@ -191,7 +208,7 @@ def test_fusion_weights_travel_with_the_state_dict():
     head = make_head(fuse_levels=[1, 2])
     other = make_head()
     other.load_state_dict(head.state_dict())
-    assert other.fused_levels == [1, 2]
+    assert other.fusion == Levels(1, 2)
 
 
 @pytest.mark.parametrize('teacher, students', [('deepest', [1, 2]),

@@ -10,6 +10,7 @@ from mmengine.config import ConfigDict
 from mmseg.registry import MODELS
 
 import mmseg_unetpp  # noqa: F401
+from mmseg_unetpp.structures import Levels
 
 NUM_CLASSES = 5
 H, W = 37, 45
@@ -76,12 +77,12 @@ def test_fast_mode_computes_only_sub_network_k_in_inference():
                                  'x_2_0']
     assert results[0].pred_sem_seg.shape == (H, W)
     # Switching back to accurate mode computes the whole grid again.
-    model.decode_head.set_level(None)
+    model.fast_level = None
     with torch.no_grad():
         model.predict(torch.randn(2, 3, H, W), make_samples())
     assert computed[-1] == 3
     # Training computes every level whatever the mode.
-    model.decode_head.set_level(2)
+    model.fast_level = 2
     model.train()
     model.loss(torch.randn(2, 3, H, W), make_samples())
     assert computed[-1] == 3
@@ -93,7 +94,7 @@ def test_fast_mode_matches_full_model_branch():
     x = torch.randn(2, 3, H, W)
     with torch.no_grad():
         branch = model.decode_head.forward(model.extract_feat(x))
-        model.decode_head.mode, model.decode_head.level = 'fast', 2
+        model.fast_level = 2
         fast = model.predict(x, make_samples())
     expected = branch[1].argmax(1)
     for k, sample in enumerate(fast):
@@ -121,6 +122,11 @@ def test_segmentor_refuses_a_level_the_grid_cannot_prune_to():
     cfg.decode_head.update(in_index=[0, 1, 2])
     with pytest.raises(ValueError, match=r"level 2.*'plain'"):
         MODELS.build(cfg)
+    cfg.decode_head.update(mode='accurate')
+    model = MODELS.build(cfg)
+    with pytest.raises(ValueError, match=r"level 2.*'plain'"):
+        model.fast_level = 2
+    assert model.fast_level is None and model.decode_head.fast_level is None
 
 
 def test_end_to_end_from_config_train_step_and_predict():
@@ -133,7 +139,6 @@ def test_end_to_end_from_config_train_step_and_predict():
         in_channels=4, channels=4, norm_cfg=dict(type='BN'))
     cfg.model.data_preprocessor.size = (H, W)
     cfg.model.type = 'EncoderDecoder'  # the stock segmentor
-    cfg.model.pop('per_level')
     model = MODELS.build(cfg.model)
     model.init_weights()
     optim = build_optim_wrapper(model, cfg.optim_wrapper)
@@ -151,11 +156,34 @@ def test_end_to_end_from_config_train_step_and_predict():
     assert results[0].seg_logits.data.shape == (11, H, W)
 
 
+def test_predict_computes_only_the_prediction_unless_per_level():
+    model = MODELS.build(segmentor_cfg()).eval()
+    ran = []
+    for level, branch in zip(model.decode_head.levels,
+                             model.decode_head.branches):
+        branch.register_forward_hook(
+            lambda m, i, o, level=level: ran.append(level))
+    model.decode_head.fusion = Levels(1, 2)
+    x = torch.randn(2, 3, H, W)
+    with torch.no_grad():
+        results = model.predict(x, make_samples())
+    assert sorted(ran) == [1, 2]  # level 3 (and X(0, 3)) is not computed
+    assert not [key for key in results[0].keys() if Levels.from_key(key)]
+    ran.clear()
+    model.per_level = True
+    with torch.no_grad():
+        results = model.predict(x, make_samples())
+    assert sorted(ran) == [1, 2, 3]  # each branch once for every run
+    assert {Levels.from_key(key) for key in results[0].keys()} - {None} == \
+        set(model.decode_head.level_runs)
+
+
 def test_slide_inference_and_per_level_predictions():
     cfg = segmentor_cfg()
     cfg.test_cfg = ConfigDict(
         mode='slide', crop_size=(24, 24), stride=(16, 16))
     model = MODELS.build(cfg).eval()
+    model.per_level = True
     with torch.no_grad():
         results = model.predict(torch.randn(2, 3, H, W), make_samples())
     for sample in results:
@@ -164,8 +192,58 @@ def test_slide_inference_and_per_level_predictions():
             assert sample.get(f'pred_sem_seg_l{k}').shape == (H, W)
 
 
+@pytest.mark.parametrize('batch_windows', [2, 4, 100])
+def test_slide_windows_in_batches_give_the_one_window_logits(batch_windows):
+    """Accurate mode and every level: the logits of batched windows are
+    those of one window per forward; the caller's metas are not changed."""
+    cfg = segmentor_cfg()
+    cfg.test_cfg = ConfigDict(
+        mode='slide', crop_size=(24, 24), stride=(16, 16))
+    one = MODELS.build(cfg).eval()
+    cfg.test_cfg.batch_windows = batch_windows
+    batched = MODELS.build(cfg).eval()
+    batched.load_state_dict(one.state_dict())
+    levels = one.decode_head.level_runs  # every level and mean of levels
+    x = torch.randn(2, 3, H, W)
+    metas = [sample.metainfo for sample in make_samples()]
+    with torch.no_grad():
+        expected = one.slide_inference(x, metas, levels)
+        got = batched.slide_inference(x, metas, levels)
+        accurate = batched.slide_inference(x, metas)
+    assert got.shape == (2, len(levels) * NUM_CLASSES, H, W)
+    torch.testing.assert_close(got, expected, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(  # accurate mode averages every level
+        accurate, got[:, -NUM_CLASSES:], atol=1e-5, rtol=1e-5)
+    assert all(meta['img_shape'] == (H, W) for meta in metas)
+
+
+def test_one_slide_window_over_the_image_is_whole_inference():
+    cfg = segmentor_cfg()
+    cfg.test_cfg = ConfigDict(mode='slide', crop_size=(H, W),
+                              stride=(16, 16), batch_windows=3)
+    model = MODELS.build(cfg).eval()
+    x = torch.randn(2, 3, H, W)
+    metas = [sample.metainfo for sample in make_samples()]
+    with torch.no_grad():
+        slide = model.inference(x, metas)
+        model.test_cfg = ConfigDict(mode='whole')
+        whole = model.inference(x, metas)
+    torch.testing.assert_close(slide, whole)
+
+
+@pytest.mark.parametrize('value', [0, 2.5])
+def test_bad_batch_windows_is_refused(value):
+    cfg = segmentor_cfg()
+    cfg.test_cfg = ConfigDict(mode='slide', crop_size=(24, 24),
+                              stride=(16, 16), batch_windows=value)
+    with pytest.raises(ValueError, match=r'batch_windows must be an int '
+                       rf'>= 1, got {value}'):
+        MODELS.build(cfg)
+
+
 def test_per_level_predictions_are_the_branch_predictions():
     model = MODELS.build(segmentor_cfg()).eval()
+    model.per_level = True
     x = torch.randn(2, 3, H, W)
     with torch.no_grad():
         branch = model.decode_head.forward(model.extract_feat(x))
@@ -217,7 +295,7 @@ def test_binary_segmentation_predictions():
         out_channels=1,
         threshold=0.5,
         loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=True))
-    model = MODELS.build(cfg).eval()
+    model = MODELS.build(cfg, default_args=dict(per_level=True)).eval()
     with torch.no_grad():
         results = model.predict(torch.randn(2, 3, H, W), make_samples())
     for sample in results:
@@ -243,7 +321,8 @@ def resnet_unetpp_cfg(**head) -> ConfigDict:
 
 
 def test_neck_over_resnet_trains_and_predicts_at_the_input_size():
-    model = MODELS.build(resnet_unetpp_cfg())
+    model = MODELS.build(resnet_unetpp_cfg(),
+                         default_args=dict(per_level=True))
     losses = model.loss(torch.randn(2, 3, H, W), make_samples())
     assert {f'decode.l{k}.loss_ce' for k in (1, 2, 3)} <= set(losses)
     sum(v for k, v in losses.items() if 'loss' in k).backward()
@@ -266,7 +345,7 @@ def test_fast_mode_prunes_the_neck_over_any_backbone():
         fast = model.predict(x, make_samples())
     assert ran == ['x_0_1']
     full = copy.deepcopy(model)
-    full.decode_head.set_level(None)
+    full.fast_level = None
     with torch.no_grad():
         branch = full.decode_head.forward(full.extract_feat(x))
     expected = full.decode_head.resize_to_input(
