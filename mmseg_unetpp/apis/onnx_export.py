@@ -16,7 +16,6 @@ It is whole-image inference: a config's ``test_cfg`` slide windows and
 onnx and onnxruntime come with the ``deploy`` extra
 (``pip install 'mmseg-unetpp[deploy]'``).
 """
-import importlib
 import warnings
 from types import ModuleType
 from typing import Any, List, Optional, Sequence, Tuple
@@ -27,26 +26,20 @@ import torch.nn as nn
 from mmseg.models.utils import resize
 
 from ..models.decode_heads import DeepSupervisionHead
-from ..utils.errors import MissingPackageError
+from ..utils.env import import_optional
 
 INPUT_NAME = 'image'
 OUTPUT_NAME = 'seg_logits'
-DEPLOY_EXTRA = "pip install 'mmseg-unetpp[deploy]'"
 OPSET = 17
 
 
 def import_deploy(name: str) -> ModuleType:
-    """``onnx`` or ``onnxruntime``.
+    """``onnx`` or ``onnxruntime``, which the ``deploy`` extra installs.
 
     Raises:
-        MissingPackageError: naming the extra that installs it.
+        MissingPackageError: naming the extra (:func:`import_optional`).
     """
-    try:
-        return importlib.import_module(name)
-    except ImportError:
-        raise MissingPackageError(f'{name} is not installed; it comes with '
-                                  f'the deploy extra: {DEPLOY_EXTRA}'
-                                  ) from None
+    return import_optional(name, 'deploy', 'ONNX export and inference')
 
 
 class SegmentorLogits(nn.Module):

@@ -37,7 +37,7 @@ from mmseg.registry import MODELS
 from ..models.backbones import EfficientNetLite, UNetPlusPlus
 from ..models.decode_heads import DeepSupervisionHead
 from ..models.segmentors import DeepSupervisionEncoderDecoder
-from ..utils.checkpoint import load_weights
+from ..utils.checkpoint import FUSION_KEY, compare_state_dicts, load_weights
 from ..utils.errors import UserError
 
 # How the encoder of a pruned model was made (``PrunedModel.encoder``):
@@ -52,7 +52,6 @@ ENCODER_DESCRIPTIONS = {
     ENCODER_WHOLE: 'the whole encoder',
 }
 BRANCH_PREFIX = 'decode_head.branches.'
-FUSION_KEY = 'decode_head.fusion_weights'
 # Checkpoint meta entries a pruned checkpoint keeps.
 KEPT_META = ('dataset_meta', 'epoch', 'iter')
 
@@ -299,22 +298,21 @@ def _pruned_head(head_cfg: ConfigDict, head: DeepSupervisionHead,
 def _take_weights(pruned: nn.Module, state_dict: Mapping[str, torch.Tensor],
                   branch: int) -> Optional[Dict[str, torch.Tensor]]:
     """The full model's tensor for each of ``pruned``'s keys (branch 0 of
-    the pruned head is branch ``branch`` of the full head); None when a key
-    is missing or a shape differs."""
+    the pruned head is branch ``branch`` of the full head); None when they
+    do not fill ``pruned`` (:func:`compare_state_dicts`)."""
+    own = pruned.state_dict()
     weights = {}
-    for key, tensor in pruned.state_dict().items():
-        if key == FUSION_KEY:  # one branch: nothing to average
-            weights[key] = tensor
-            continue
+    for key in own:
         source = key
         if key.startswith(BRANCH_PREFIX + '0.'):
             source = f'{BRANCH_PREFIX}{branch}.' + key[len(BRANCH_PREFIX) +
                                                       2:]
-        if (source not in state_dict
-                or state_dict[source].shape != tensor.shape):
-            return None
-        weights[key] = state_dict[source]
-    return weights
+        if source in state_dict:
+            weights[key] = state_dict[source]
+    weights[FUSION_KEY] = own[FUSION_KEY]  # one branch: nothing to average
+    if not compare_state_dicts(weights, own).fills_model:
+        return None
+    return {**own, **weights}  # BN counters it lacks: the pruned model's
 
 
 def _random_input(model_cfg: ConfigDict, full: nn.Module) -> torch.Tensor:

@@ -7,9 +7,10 @@ one-line message naming the file:
 - :func:`compare_state_dicts`, :func:`check_fit`, :func:`load_weights`:
   whether a state dict fits a model, tensor by tensor (BN's
   ``num_batches_tracked`` counters are not compared, as in MMEngine), and
-  loading it only when it fits;
-- :func:`upgrade_state_dict`: the key map from the layout written before
-  the nested decoder became a part of its own (applied on every load);
+  loading it only when it fits; :func:`strip_wrapper_prefix`: the keys as
+  the unwrapped model names them;
+- :func:`upgrade_state_dict`: the key map from the grid's first key
+  layout (applied on every load);
 - :func:`checkpoint_problem`, :func:`latest_intact_checkpoint`,
   :func:`resolve_resume`: truncated and corrupt files, and what to resume
   from;
@@ -317,18 +318,22 @@ def resolve_resume(work_dir: str,
                       f'intact checkpoint in {work_dir}')
 
 
-# Keys of the first layout: the grid's nodes directly under the backbone or
+# The grid's first key layout: its nodes directly under the backbone or
 # neck (``backbone.nodes.x_1_0``, ``neck.nodes.x_0_2``, ``backbone.ups...``).
+# Checkpoints of mmseg-unetpp 0.1.0 may hold it; the version did not change
+# with the layout, so the keys tell the layouts apart. Mapped on every load
+# by every 0.x version.
 _FIRST_LAYOUT = re.compile(
     r'^(?P<part>backbone|neck)\.(?P<key>nodes\.x_(?P<i>\d+)_(?P<j>\d+)|'
     r'ups\.up_\d+_\d+)(?P<rest>\..*|$)')
 
 
-# A deep-supervision head's branches, and the levels accurate mode averages
-# (saved since the fusion could be chosen).
+# A deep-supervision head's branches, and its buffer of the levels accurate
+# mode averages. A 0.1.0 checkpoint may lack the buffer (its accurate mode
+# averaged every branch); every 0.x version reads it as all ones.
 _BRANCH_WEIGHT = re.compile(
     r'^decode_head\.branches\.(\d+)\.conv_seg\.weight$')
-_FUSION_KEY = 'decode_head.fusion_weights'
+FUSION_KEY = 'decode_head.fusion_weights'
 
 
 def _upgraded_key(key: str) -> str:
@@ -342,11 +347,11 @@ def _upgraded_key(key: str) -> str:
 
 
 def upgrade_state_dict(state_dict: Mapping[str, Any]) -> Mapping[str, Any]:
-    """The state dict of a checkpoint written by the first releases, in
-    the current layout.
+    """A state dict of the grid's first key layout (``_FIRST_LAYOUT``) in
+    the layout of this version.
 
-    They hold the grid's nodes directly under the backbone or neck; the
-    keys map one to one onto the current layout::
+    The first layout holds the grid's nodes directly under the backbone or
+    neck; its keys map one to one onto this version's::
 
         backbone.nodes.x_1_0.*   -> backbone.encoder.x_1_0.*
         backbone.nodes.x_0_2.*   -> backbone.decoder.nodes.x_0_2.*
@@ -355,21 +360,21 @@ def upgrade_state_dict(state_dict: Mapping[str, Any]) -> Mapping[str, Any]:
 
     and a deep-supervision head without ``fusion_weights`` gets ones (its
     accurate mode averaged every branch). Other keys are kept; a state
-    dict of the current layout is returned unchanged (the same object).
+    dict of this version's layout is returned unchanged (the same object).
     The module metadata that ``state_dict()`` attaches is renamed alike.
     """
     branches = {
         int(m[1])
         for m in map(_BRANCH_WEIGHT.match, state_dict) if m is not None
     }
-    missing_fusion = bool(branches) and _FUSION_KEY not in state_dict
+    missing_fusion = bool(branches) and FUSION_KEY not in state_dict
     if not missing_fusion and not any(
             _FIRST_LAYOUT.match(key) for key in state_dict):
         return state_dict
     upgraded = OrderedDict(
         (_upgraded_key(key), value) for key, value in state_dict.items())
-    if missing_fusion:  # every branch, as accurate mode averaged then
-        upgraded[_FUSION_KEY] = torch.ones(max(branches) + 1)
+    if missing_fusion:  # every branch, as its accurate mode averaged
+        upgraded[FUSION_KEY] = torch.ones(max(branches) + 1)
     metadata = getattr(state_dict, '_metadata', None)
     if metadata is not None:
         upgraded._metadata = OrderedDict(
@@ -378,9 +383,21 @@ def upgrade_state_dict(state_dict: Mapping[str, Any]) -> Mapping[str, Any]:
     return upgraded
 
 
+_WRAPPER_PREFIX = re.compile(r'^module\.')
+
+
+def strip_wrapper_prefix(state_dict: Mapping[str, Any]) -> Dict[str, Any]:
+    """``state_dict`` without the ``module.`` a DDP or DataParallel wrapper
+    puts before every key (what MMEngine's ``load_checkpoint`` strips by
+    default)."""
+    return {_WRAPPER_PREFIX.sub('', key): v for key, v in state_dict.items()}
+
+
 def read_checkpoint(path: str) -> Tuple[Dict[str, torch.Tensor], dict]:
     """The weights and meta of an MMEngine checkpoint (or of a bare state
-    dict), read on the CPU with ``torch.load(weights_only=True)``.
+    dict), read on the CPU with ``torch.load(weights_only=True)``; the
+    weights keyed as the unwrapped model names them
+    (:func:`strip_wrapper_prefix`).
 
     Returns:
         tuple: ``(state_dict, meta)``; ``meta`` is ``{}`` when absent.
@@ -407,7 +424,13 @@ def read_checkpoint(path: str) -> Tuple[Dict[str, torch.Tensor], dict]:
     if not state_dict or not all(
             isinstance(v, torch.Tensor) for v in state_dict.values()):
         raise CheckpointError(f'{path} has no state_dict of tensors')
-    return state_dict, dict(checkpoint.get('meta') or {})
+    meta = dict(checkpoint.get('meta') or {})
+    return strip_wrapper_prefix(state_dict), meta
+
+
+# How a refused checkpoint names the model, and what it most likely is.
+FIT_TARGET = 'the model of this config'
+FIT_HINT = 'it was trained with another model or config'
 
 
 @dataclass
@@ -427,6 +450,21 @@ class StateDictDiff:
 
     def __bool__(self) -> bool:
         return bool(self.missing or self.unexpected or self.mismatched)
+
+    @property
+    def fills_model(self) -> bool:
+        """Whether every tensor of the model has one of its shape (keys the
+        model does not have aside)."""
+        return not self.missing and not self.mismatched
+
+    def error(self,
+              source: str,
+              target: str = FIT_TARGET,
+              hint: str = FIT_HINT) -> CheckpointMismatchError:
+        """The one-line error: ``'{source} does not fit {target}:
+        {describe()}; {hint}'``."""
+        return CheckpointMismatchError(
+            f'{source} does not fit {target}: {self.describe()}; {hint}')
 
     def describe(self, limit: int = 2) -> str:
         """``'2 tensor(s) of another shape (k: (16, 3) in the checkpoint,
@@ -476,19 +514,36 @@ def compare_state_dicts(checkpoint: Mapping[str, Any],
 
 def check_fit(model: nn.Module,
               state_dict: Mapping[str, Any],
-              source: str = 'the checkpoint') -> None:
+              source: str = 'the checkpoint',
+              extra_keys: bool = False,
+              target: str = FIT_TARGET,
+              hint: str = FIT_HINT) -> StateDictDiff:
     """Refuse weights that do not fit ``model`` exactly.
+
+    Args:
+        model (nn.Module): The model the weights are for.
+        state_dict (Mapping[str, Any]): The weights, keyed as the model
+            names them.
+        source (str): What the weights are called in the error, e.g. the
+            file.
+        extra_keys (bool): Allow keys the model does not have (a classifier
+            that a backbone drops): only a missing tensor or one of another
+            shape is refused. Default: False.
+        target (str): What the model is called in the error.
+        hint (str): What the error ends with.
+
+    Returns:
+        StateDictDiff: How the weights differ from the model's (keys it
+        does not have, with ``extra_keys``).
 
     Raises:
         CheckpointMismatchError: naming ``source`` and the first keys of
             each kind.
     """
     diff = compare_state_dicts(state_dict, model.state_dict())
-    if diff:
-        raise CheckpointMismatchError(
-            f'{source} does not fit the model of this config: '
-            f'{diff.describe()}; it was trained with another model or '
-            'config')
+    if not diff.fills_model or (diff.unexpected and not extra_keys):
+        raise diff.error(source, target, hint)
+    return diff
 
 
 def load_weights(model: nn.Module,

@@ -1,7 +1,12 @@
-"""Checks that the OpenMMLab stack this package runs on is usable."""
+"""Checks that the OpenMMLab stack this package runs on is usable, and
+the optional packages of the extras."""
+import importlib
 import importlib.util
+from types import ModuleType
 
 from mmengine.utils import digit_version
+
+from .errors import MissingPackageError
 
 MMCV_MIN = '2.0.0rc4'
 MMCV_MAX = '2.2.0'  # exclusive: MMSegmentation 1.2 refuses mmcv 2.2.0
@@ -33,3 +38,25 @@ def check_mmcv() -> None:
             'ops (mmcv-lite, or a build without MMCV_WITH_OPS=1), and '
             '`import mmseg.utils` imports mmcv.ops; '
             f'`pip uninstall -y mmcv mmcv-lite`, then {MMCV_INSTALL_HINT}')
+
+
+def import_optional(module: str, extra: str, needed_for: str) -> ModuleType:
+    """Import a package that an extra of mmseg-unetpp installs.
+
+    Args:
+        module (str): The module, e.g. ``'onnxruntime'``.
+        extra (str): The extra that installs it, e.g. ``'deploy'``.
+        needed_for (str): What needs it, for the error.
+
+    Raises:
+        MissingPackageError: ``"ONNX inference needs the package
+            onnxruntime, which is not installed: pip install
+            'mmseg-unetpp[deploy]'"``.
+    """
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        package = module.replace('_', '-')
+        raise MissingPackageError(
+            f'{needed_for} needs the package {package}, which is not '
+            f"installed: pip install 'mmseg-unetpp[{extra}]'") from None

@@ -310,3 +310,31 @@ def test_upgrade_maps_the_first_layout_and_keeps_the_current_one():
     assert torch.equal(new['decode_head.fusion_weights'], torch.ones(1))
     assert list(new._metadata) == ['', 'backbone.encoder.x_1_0', 'neck']
     assert upgrade_state_dict(new) is new
+
+
+def test_read_checkpoint_keys_weights_as_the_unwrapped_model(tmp_path):
+    from mmseg_unetpp.utils.checkpoint import read_checkpoint
+    model = torch.nn.Conv2d(3, 4, 3)
+    path = str(tmp_path / 'ddp.pth')
+    torch.save(dict(meta=dict(iter=2), state_dict={
+        f'module.{k}': v for k, v in model.state_dict().items()}), path)
+    state_dict, meta = read_checkpoint(path)
+    assert list(state_dict) == ['weight', 'bias'] and meta == dict(iter=2)
+
+
+def test_check_fit_with_extra_keys_refuses_only_what_the_model_lacks():
+    from mmseg_unetpp.utils.checkpoint import check_fit
+    from mmseg_unetpp.utils.errors import CheckpointMismatchError
+    model = torch.nn.Conv2d(3, 4, 3)
+    state = dict(model.state_dict(), **{'fc.weight': torch.zeros(2)})
+    diff = check_fit(model, state, extra_keys=True)
+    assert diff.fills_model and diff.unexpected == ['fc.weight']
+    with pytest.raises(CheckpointMismatchError, match='1 not in the model'):
+        check_fit(model, state)
+    del state['bias']
+    with pytest.raises(CheckpointMismatchError) as error:
+        check_fit(model, state, 'x.pth', extra_keys=True, target='the conv',
+                  hint='it holds another network')
+    assert str(error.value) == (
+        'x.pth does not fit the conv: 1 missing (bias), 1 not in the model '
+        '(fc.weight); it holds another network')

@@ -1,15 +1,13 @@
 """Refuse a checkpoint that does not fit the model."""
-import re
-
 from mmengine.hooks import Hook
 from mmengine.model import BaseTTAModel, is_model_wrapper
 from mmseg.registry import HOOKS
 
-from ...utils.checkpoint import compare_state_dicts
-from ...utils.errors import CheckpointMismatchError
-
-# What MMEngine's Runner.load_checkpoint strips by default (revise_keys).
-_WRAPPER_PREFIX = re.compile(r'^module\.')
+from ...utils.checkpoint import (
+    check_fit,
+    compare_state_dicts,
+    strip_wrapper_prefix,
+)
 
 
 @HOOKS.register_module()
@@ -47,23 +45,21 @@ class CheckpointMatchHook(Hook):
         Raises:
             CheckpointMismatchError: see ``strict``.
         """
-        state = checkpoint.get('state_dict', checkpoint)
-        state = {_WRAPPER_PREFIX.sub('', k): v for k, v in state.items()}
         model = runner.model
         # As MMEngine's load_state_dict: into the model inside DDP or TTA.
         while is_model_wrapper(model) or isinstance(model, BaseTTAModel):
             model = model.module
-        diff = compare_state_dicts(state, model.state_dict())
-        if not diff:
-            return
+        # Keyed as MMEngine's Runner.load_checkpoint loads it (revise_keys).
+        state = strip_wrapper_prefix(checkpoint.get('state_dict', checkpoint))
         source = runner.cfg.get('load_from') or 'the checkpoint'
-        if self.strict or diff.fitting <= 0:
-            hint = ('it was trained with another model or config' if
-                    self.strict else 'nothing in it fits this model')
-            raise CheckpointMismatchError(
-                f'{source} does not fit the model of this config: '
-                f'{diff.describe()}; {hint}')
-        total = diff.fitting + len(diff.missing) + len(diff.mismatched)
-        runner.logger.warning(
-            f'non-strict load of {source}: {diff.fitting} of {total} '
-            f'tensors fit and are loaded; not loaded: {diff.describe()}')
+        if self.strict:
+            check_fit(model, state, source)
+            return
+        diff = compare_state_dicts(state, model.state_dict())
+        if diff.fitting <= 0:
+            raise diff.error(source, hint='nothing in it fits this model')
+        if diff:
+            total = diff.fitting + len(diff.missing) + len(diff.mismatched)
+            runner.logger.warning(
+                f'non-strict load of {source}: {diff.fitting} of {total} '
+                f'tensors fit and are loaded; not loaded: {diff.describe()}')

