@@ -117,8 +117,10 @@ class UNetPlusPlus(BaseModule):
         self.norm_eval = norm_eval
         strided = downsample == 'strided_conv'
         self.pool = None if strided else nn.MaxPool2d(kernel_size=2)
-        # The nested nodes are initialised first, as in the first releases
-        # (the same seed gives the same weights), and registered second.
+        # The nested decoder is built (its weights drawn) before the encoder
+        # column: changing the order changes the weights a seed gives
+        # (test_a_seed_draws_the_decoder_first covers it). It is registered
+        # second, so state_dict lists the encoder first.
         decoder = NestedDecoder(stage_channels, **decoder_cfg)
         self.encoder = nn.ModuleDict({
             f'x_{i}_0': NodeBlock(

@@ -1,6 +1,6 @@
-"""The CPU fast path and the memory-lean modes of the nested decoder.
+"""The CPU fast path of the nested decoder.
 
-Both compute what :meth:`NestedDecoder.decode` computes (the paper's rule,
+It computes what :meth:`NestedDecoder.decode` computes (the paper's rule,
 one concatenation per node); only the order of the arithmetic and what is
 kept for backward differ. Same outputs and gradients up to float rounding.
 
@@ -12,112 +12,134 @@ wide as all its consumers gives its share of each of them (``_share``), and
 no concatenation is built or kept for backward. The grid runs in the
 channels_last memory format, which is faster on CPUs; in eval it is the
 paper's rule on channels_last tensors (the split did not pay there).
+:class:`UpsampleConv` is the up-sampling branch of a split node in
+``memory_efficient`` mode: it keeps X(i+1, j-1), not its up-sampled copy,
+for backward.
 
-**Recomputation in backward** (``with_cp``, ``memory_efficient``).
-:func:`recompute_in_backward` is activation checkpointing that keeps batch
-norm statistics right: the recomputation updates stand-in copies of the
-running statistics, so the real ones move once per step.
-:class:`UpsampleConv` is the up-sampling branch of a split node that keeps
-X(i+1, j-1), not its up-sampled copy, for backward.
+What the fast path needs of a decoder is :class:`Decoder`; it does not
+import the decoder's module (which imports this one).
 """
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Callable, Dict, Iterator, List, Sequence
+from typing import (
+    Dict,
+    List,
+    NamedTuple,
+    Optional,
+    Protocol,
+    Sequence,
+    Tuple,
+)
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
-import torch.utils.checkpoint as cp
-from torch.nn.modules.batchnorm import _BatchNorm
 
-if TYPE_CHECKING:
-    from .nested_decoder import Grid, NestedDecoder
+from .node_block import NodeBlock
+
+Tensors = Tuple[torch.Tensor, ...]
 
 
-def decode(decoder: 'NestedDecoder', encoder: List[torch.Tensor],
-           level: int):
+class SplitConv(NamedTuple):
+    """The first convolution of node X(i, j), one weight per input.
+
+    Attributes:
+        skips (dict[int, Tensor]): For each column c of row i that X(i, j)
+            concatenates, the weight that applies to X(i, c).
+        up (Tensor): The weight that applies to Up(X(i+1, j-1)).
+        bias (Tensor, optional): The convolution's bias.
+    """
+    skips: Dict[int, torch.Tensor]
+    up: torch.Tensor
+    bias: Optional[torch.Tensor]
+
+
+class Decoder(Protocol):
+    """What the fast path uses of a nested decoder (``NestedDecoder``)."""
+    training: bool
+    upsample_mode: Optional[str]  # None for a learned up-sampling
+
+    @property
+    def node_ids(self) -> List[Tuple[int, int]]:
+        """(i, j) of every nested node, each after its inputs."""
+
+    @property
+    def splittable(self) -> bool:
+        """Whether every node is ``NodeBlock.splittable``."""
+
+    def node(self, i: int, j: int) -> NodeBlock:
+        """The block H of node X(i, j)."""
+
+    def split_first_conv(self, i: int, j: int) -> SplitConv:
+        """X(i, j)'s first convolution, one weight per input."""
+
+    def up(self, i: int, j: int, x: torch.Tensor,
+           size: Sequence[int]) -> torch.Tensor:
+        """X(i+1, j-1) up-sampled to ``size``, the size of row i."""
+
+    def decode(self, encoder: Sequence[torch.Tensor], level: int) -> Tensors:
+        """The paper's rule."""
+
+    def outputs(self, x: Dict[Tuple[int, int], torch.Tensor],
+                level: int) -> Tensors:
+        """X(0, 1) .. X(0, level) of a computed grid."""
+
+
+def decode(decoder: Decoder, encoder: List[torch.Tensor],
+           level: int) -> Tensors:
     """The decoder's output on a CPU: split first convolutions in training,
     the paper's rule in eval; channels_last throughout."""
     encoder = [f.contiguous(memory_format=torch.channels_last)
                for f in encoder]
-    if decoder.training and torch.is_grad_enabled() and splittable(decoder):
+    if decoder.training and torch.is_grad_enabled() and decoder.splittable:
         return split_decode(decoder, encoder, level)
     return decoder.decode(encoder, level)
 
 
-def splittable(decoder: 'NestedDecoder') -> bool:
-    """Whether every node starts with a plain 3x3 conv, padding 1,
-    followed by its norm and activation (what the split computes), and
-    no node recomputes itself whole (``with_cp``)."""
-    for node in decoder.nodes.values():
-        first = node.convs[0]
-        conv = first.conv
-        if (node.with_cp or type(conv) is not nn.Conv2d
-                or conv.kernel_size != (3, 3) or conv.stride != (1, 1)
-                or conv.padding != (1, 1) or conv.dilation != (1, 1)
-                or conv.groups != 1 or conv.padding_mode != 'zeros'
-                or first.order != ('conv', 'norm', 'act')):
-            return False
-    return True
-
-
-def split_decode(decoder: 'NestedDecoder', encoder: Sequence[torch.Tensor],
-                 level: int):
+def split_decode(decoder: Decoder, encoder: Sequence[torch.Tensor],
+                 level: int) -> Tensors:
     """``decoder.decode`` with split first convolutions (module doc)."""
-    x: 'Grid' = {(i, 0): feature for i, feature in enumerate(encoder)}
+    splits = {(i, j): decoder.split_first_conv(i, j)
+              for i, j in decoder.node_ids if i + j <= level}
+    x = {(i, 0): feature for i, feature in enumerate(encoder)}
     # shares[i, j]: the sum of X(i, j)'s first-conv terms from its row
-    shares: Dict = {}
+    shares: Dict[Tuple[int, int], torch.Tensor] = {}
     for i in range(level + 1):
-        _share(decoder, i, 0, x[i, 0], level, shares)
-    for i, j in decoder.node_ids:
-        if i + j > level:
-            continue
-        x[i, j] = _node_from_share(decoder, i, j, shares.pop((i, j)),
+        _share(splits, i, 0, x[i, 0], shares)
+    for (i, j), split in splits.items():
+        x[i, j] = _node_from_share(decoder, i, j, split, shares.pop((i, j)),
                                    x[i + 1, j - 1])
-        _share(decoder, i, j, x[i, j], level, shares)
+        _share(splits, i, j, x[i, j], shares)
     return decoder.outputs(x, level)
 
 
-def _share(decoder: 'NestedDecoder', i: int, c: int, feature: torch.Tensor,
-           level: int, shares: Dict) -> None:
-    """Add X(i, c)'s term to the first conv of every later node of row i
-    that takes it (with i + j <= level), in one convolution."""
-    consumers = [
-        j for j in range(c + 1, level - i + 1)
-        if f'x_{i}_{j}' in decoder.nodes and c in decoder.skip_columns(i, j)
-    ]
+def _share(splits: Dict[Tuple[int, int], SplitConv], i: int, c: int,
+           feature: torch.Tensor, shares: Dict) -> None:
+    """Add X(i, c)'s term to the first conv of every node in ``splits``
+    that takes it, in one convolution."""
+    consumers = [(row, j) for (row, j), split in splits.items()
+                 if row == i and c in split.skips]
     if not consumers:
         return
-    weights = []
-    for j in consumers:
-        columns = decoder.skip_columns(i, j)
-        start = sum(decoder.width(i, cc) for cc in columns[:columns.index(c)])
-        weight = decoder.node(i, j).convs[0].conv.weight
-        weights.append(weight[:, start:start + decoder.width(i, c)])
+    weights = [splits[node].skips[c] for node in consumers]
     out = F.conv2d(feature, torch.cat(weights), padding=1)
-    for j, term in zip(consumers,
-                       out.split([w.shape[0] for w in weights], dim=1)):
-        previous = shares.get((i, j))
-        shares[i, j] = term if previous is None else previous + term
+    for node, term in zip(consumers,
+                          out.split([w.shape[0] for w in weights], dim=1)):
+        previous = shares.get(node)
+        shares[node] = term if previous is None else previous + term
 
 
-def _node_from_share(decoder: 'NestedDecoder', i: int, j: int,
+def _node_from_share(decoder: Decoder, i: int, j: int, split: SplitConv,
                      share: torch.Tensor,
                      below: torch.Tensor) -> torch.Tensor:
     """X(i, j) from its row's share of its first convolution and
     X(i+1, j-1), the node it up-samples."""
     node = decoder.node(i, j)
-    conv = node.convs[0].conv
-    up_channels = (decoder.channels[i] if decoder.upsample_mode is None else
-                   below.shape[1])
-    weight = conv.weight[:, conv.weight.shape[1] - up_channels:]
     size = share.shape[2:]
     if node.memory_efficient and decoder.upsample_mode is not None:
-        y = UpsampleConv.apply(below, weight, size, decoder.upsample_mode)
+        y = UpsampleConv.apply(below, split.up, size, decoder.upsample_mode)
     else:
-        y = F.conv2d(decoder.up(i, j, below, size), weight, padding=1)
+        y = F.conv2d(decoder.up(i, j, below, size), split.up, padding=1)
     y = y + share
-    if conv.bias is not None:
-        y = y + conv.bias.view(1, -1, 1, 1)
+    if split.bias is not None:
+        y = y + split.bias.view(1, -1, 1, 1)
     return node.finish(y)
 
 
@@ -155,45 +177,3 @@ class UpsampleConv(torch.autograd.Function):
             1, [True, ctx.needs_input_grad[1], False])
         grad_x, = torch.autograd.grad(up, x, grad_up)
         return grad_x, grad_weight, None, None
-
-
-@contextmanager
-def buffers_swapped(
-        modules: List[nn.Module],
-        stand_ins: List[Dict[str, torch.Tensor]]) -> Iterator[None]:
-    """Give each module the stand-in buffers for a while (no tensor op)."""
-    saved = [dict(m._buffers) for m in modules]
-    for m, buffers in zip(modules, stand_ins):
-        m._buffers.update(buffers)
-    try:
-        yield
-    finally:
-        for m, buffers in zip(modules, saved):
-            m._buffers.update(buffers)
-
-
-def recompute_in_backward(fn: Callable[[torch.Tensor], torch.Tensor],
-                          x: torch.Tensor,
-                          module: nn.Module) -> torch.Tensor:
-    """``fn(x)`` with activation checkpointing: only ``x`` is kept for
-    backward, where ``fn`` runs again. The batch norms of ``module`` update
-    stand-in copies of their running statistics in that second run, so the
-    real ones are updated once per step, as without checkpointing."""
-    norms = [
-        m for m in module.modules()
-        if isinstance(m, _BatchNorm) and m.track_running_stats
-    ]
-    stand_ins = [{
-        name: buffer.clone()
-        for name, buffer in m._buffers.items() if buffer is not None
-    } for m in norms]
-    calls = []
-
-    def run(inputs: torch.Tensor) -> torch.Tensor:
-        if calls:  # the recomputation in backward
-            with buffers_swapped(norms, stand_ins):
-                return fn(inputs)
-        calls.append(True)
-        return fn(inputs)
-
-    return cp.checkpoint(run, x, use_reentrant=False)

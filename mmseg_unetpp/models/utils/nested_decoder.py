@@ -31,7 +31,7 @@ from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptConfigType
 
 from . import fast_path
-from .fast_path import interpolate
+from .fast_path import SplitConv, interpolate
 from .node_block import NodeBlock, node_args
 
 SKIP_MODES = ('dense', 'nested', 'plain')
@@ -170,6 +170,24 @@ class NestedDecoder(BaseModule):
         if self.skip_mode == 'nested':
             return [j - 1]
         return [0]
+
+    @property
+    def splittable(self) -> bool:
+        """Whether every node's first convolution can be split by input
+        (:attr:`NodeBlock.splittable`), as the fast path does in training."""
+        return all(node.splittable for node in self.nodes.values())
+
+    def split_first_conv(self, i: int, j: int) -> SplitConv:
+        """The first convolution of X(i, j) as one weight per input, in the
+        order of its concatenation: X(i, c) for c in ``skip_columns(i, j)``,
+        then Up(X(i+1, j-1)). The sum of their convolutions plus the bias
+        is the convolution of the concatenation (if ``splittable``)."""
+        conv = self.node(i, j).first_conv
+        skips, start = {}, 0
+        for c in self.skip_columns(i, j):
+            skips[c] = conv.weight[:, start:start + self.width(i, c)]
+            start += self.width(i, c)
+        return SplitConv(skips, conv.weight[:, start:], conv.bias)
 
     def up(self, i: int, j: int, x: torch.Tensor,
            size: Sequence[int]) -> torch.Tensor:

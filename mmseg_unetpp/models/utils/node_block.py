@@ -1,12 +1,20 @@
-"""H of the UNet++ paper: the conv-norm-act stack inside every node."""
+"""H of the UNet++ paper: the conv-norm-act stack inside every node.
+
+**Recomputation in backward** (``with_cp``, ``memory_efficient``).
+:func:`recompute_in_backward` is activation checkpointing that keeps batch
+norm statistics right: the recomputation updates stand-in copies of the
+running statistics, so the real ones move once per step.
+"""
+from contextlib import contextmanager
+from typing import Callable, Dict, Iterator, List
+
 import torch
 import torch.nn as nn
+import torch.utils.checkpoint as cp
 from mmcv.cnn import ConvModule
 from mmengine.model import BaseModule
 from mmseg.utils import OptConfigType
 from torch.nn.modules.batchnorm import _BatchNorm
-
-from .fast_path import recompute_in_backward
 
 
 def node_args(num_convs: int = 2,
@@ -66,6 +74,26 @@ class NodeBlock(BaseModule):
                 efficient_conv_bn_eval=True) for k in range(num_convs)
         ])
 
+    @property
+    def first_conv(self) -> nn.Module:
+        """The convolution of the first conv-norm-act layer."""
+        return self.convs[0].conv
+
+    @property
+    def splittable(self) -> bool:
+        """Whether the first layer is a plain 3x3 conv (stride 1, padding
+        1) followed by its norm and activation, and the block does not
+        recompute itself whole (``with_cp``): then the block is its first
+        convolution, which is a sum of one convolution per group of input
+        channels, followed by :meth:`finish` (the CPU fast path's split)."""
+        first = self.convs[0]
+        conv = first.conv
+        return not (self.with_cp or type(conv) is not nn.Conv2d
+                    or conv.kernel_size != (3, 3) or conv.stride != (1, 1)
+                    or conv.padding != (1, 1) or conv.dilation != (1, 1)
+                    or conv.groups != 1 or conv.padding_mode != 'zeros'
+                    or first.order != ('conv', 'norm', 'act'))
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """(N, in_channels, H, W) -> (N, out_channels, H/stride, W/stride)."""
         if not self._recomputes:
@@ -105,3 +133,45 @@ def keep_norms_frozen(module: nn.Module) -> None:
     for m in module.modules():
         if isinstance(m, _BatchNorm):
             m.eval()
+
+
+@contextmanager
+def buffers_swapped(
+        modules: List[nn.Module],
+        stand_ins: List[Dict[str, torch.Tensor]]) -> Iterator[None]:
+    """Give each module the stand-in buffers for a while (no tensor op)."""
+    saved = [dict(m._buffers) for m in modules]
+    for m, buffers in zip(modules, stand_ins):
+        m._buffers.update(buffers)
+    try:
+        yield
+    finally:
+        for m, buffers in zip(modules, saved):
+            m._buffers.update(buffers)
+
+
+def recompute_in_backward(fn: Callable[[torch.Tensor], torch.Tensor],
+                          x: torch.Tensor,
+                          module: nn.Module) -> torch.Tensor:
+    """``fn(x)`` with activation checkpointing: only ``x`` is kept for
+    backward, where ``fn`` runs again. The batch norms of ``module`` update
+    stand-in copies of their running statistics in that second run, so the
+    real ones are updated once per step, as without checkpointing."""
+    norms = [
+        m for m in module.modules()
+        if isinstance(m, _BatchNorm) and m.track_running_stats
+    ]
+    stand_ins = [{
+        name: buffer.clone()
+        for name, buffer in m._buffers.items() if buffer is not None
+    } for m in norms]
+    calls = []
+
+    def run(inputs: torch.Tensor) -> torch.Tensor:
+        if calls:  # the recomputation in backward
+            with buffers_swapped(norms, stand_ins):
+                return fn(inputs)
+        calls.append(True)
+        return fn(inputs)
+
+    return cp.checkpoint(run, x, use_reentrant=False)

@@ -7,7 +7,7 @@ from mmseg.registry import MODELS
 
 import mmseg_unetpp  # noqa: F401
 from mmseg_unetpp.models.backbones import UNetPlusPlus
-from mmseg_unetpp.models.utils import NodeBlock
+from mmseg_unetpp.models.utils import NestedDecoder, NodeBlock
 from mmseg_unetpp.testing import ReferenceUNetPlusPlus
 
 # The paper's (TMI 2019) parameter counts of the pruned sub-networks of
@@ -47,6 +47,26 @@ def small(**kwargs) -> UNetPlusPlus:
     cfg = dict(in_channels=3, base_channels=4, num_stages=5)
     cfg.update(kwargs)
     return UNetPlusPlus(**cfg)
+
+
+def test_a_seed_draws_the_decoder_first():
+    """The decoder's weights are drawn before the encoder's, and state_dict
+    lists the encoder first: the weights a seed gives (and the demo's
+    numbers) depend on both."""
+    torch.manual_seed(3)
+    backbone = UNetPlusPlus(num_stages=4, base_channels=4)
+    torch.manual_seed(3)
+    decoder = NestedDecoder(backbone.stage_channels)
+    ours = backbone.decoder.state_dict()
+    assert list(ours) == list(decoder.state_dict())
+    for key, value in decoder.state_dict().items():
+        assert torch.equal(ours[key], value), key
+    keys = list(backbone.state_dict())
+    assert keys[0].startswith('encoder.x_0_0.')
+    assert keys[-1].startswith('decoder.')
+    assert list(dict.fromkeys(
+        k.split('.')[1] for k in keys if k.startswith('encoder.'))) == [
+            'x_0_0', 'x_1_0', 'x_2_0', 'x_3_0']
 
 
 def test_registered_in_mmseg_models():
@@ -292,9 +312,9 @@ def first_layout_checkpoint(path, reference: torch.nn.Module) -> dict:
 
 def test_checkpoint_in_the_first_layout_loads_with_the_same_outputs(
         tmp_path):
-    """A checkpoint written in the first releases' key layout loads strictly
-    (the keys are mapped on load) and gives the outputs of the paper's
-    equations (the reference)."""
+    """A checkpoint in the grid's first key layout (mmseg-unetpp 0.1.0)
+    loads strictly (the keys are mapped on load) and gives the outputs of
+    the paper's equations (the reference)."""
     from mmengine.runner import load_checkpoint
     torch.manual_seed(0)
     reference = ReferenceUNetPlusPlus(channels=(8, 16, 32, 64),

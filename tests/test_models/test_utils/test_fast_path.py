@@ -7,7 +7,6 @@ import torch
 
 import mmseg_unetpp  # noqa: F401
 from mmseg_unetpp.models.necks import UNetPlusPlusNeck
-from mmseg_unetpp.models.utils.fast_path import splittable
 
 # A ResNet-like encoder column: strides 4, 8, 16, 32 of a 97x131 image.
 CHANNELS = [8, 16, 32, 64]
@@ -36,7 +35,7 @@ def test_fast_cpu_path_matches_the_concatenating_path(kwargs):
     fast = UNetPlusPlusNeck(CHANNELS, **kwargs)
     plain = copy.deepcopy(fast)
     plain.decoder.fast_cpu = False
-    assert splittable(fast.decoder)
+    assert fast.decoder.splittable
     feats = features()
     results = []
     for neck in (fast, plain):
@@ -59,9 +58,9 @@ def test_fast_cpu_path_matches_the_concatenating_path(kwargs):
 
 
 def test_custom_conv_layers_and_with_cp_use_the_concatenating_path():
-    assert not splittable(UNetPlusPlusNeck(CHANNELS, with_cp=True).decoder)
-    assert not splittable(
-        UNetPlusPlusNeck(CHANNELS, conv_cfg=dict(type='ConvWS')).decoder)
+    assert not UNetPlusPlusNeck(CHANNELS, with_cp=True).decoder.splittable
+    assert not UNetPlusPlusNeck(
+        CHANNELS, conv_cfg=dict(type='ConvWS')).decoder.splittable
 
 
 @pytest.mark.parametrize('kwargs', [
@@ -95,3 +94,32 @@ def test_recomputing_modes_give_the_same_step(kwargs):
                                    msg=name)
     for (name, a), b in zip(lean.named_buffers(), default.buffers()):
         torch.testing.assert_close(a, b, msg=name)
+
+
+@pytest.mark.parametrize('kwargs', [
+    dict(),
+    dict(skip_mode='nested'),
+    dict(skip_mode='plain'),
+    dict(upsample_cfg=dict(type='InterpConv')),
+    dict(norm_cfg=None, channels=[4, 6, 10]),
+])
+def test_split_first_conv_adds_up_to_the_node_convolution(kwargs):
+    """The decoder's split of X(i, j)'s first convolution: one weight per
+    input, in the order of the concatenation, whose convolutions plus the
+    bias are the convolution of the concatenated input."""
+    decoder = UNetPlusPlusNeck(CHANNELS, **kwargs).decoder
+    g = torch.Generator().manual_seed(0)
+    for i, j in decoder.node_ids:
+        split = decoder.split_first_conv(i, j)
+        assert list(split.skips) == decoder.skip_columns(i, j)
+        weights = list(split.skips.values()) + [split.up]
+        inputs = [
+            torch.randn(1, w.shape[1], 5, 7, generator=g) for w in weights
+        ]
+        expected = decoder.node(i, j).first_conv(torch.cat(inputs, dim=1))
+        got = sum(
+            torch.nn.functional.conv2d(x, w, padding=1)
+            for x, w in zip(inputs, weights))
+        if split.bias is not None:
+            got = got + split.bias.view(1, -1, 1, 1)
+        torch.testing.assert_close(got, expected, atol=1e-5, rtol=1e-5)
