@@ -161,29 +161,6 @@ def colour_to_label(rgb: np.ndarray) -> tuple[np.ndarray, int]:
     return label.astype(np.uint8), int(known.size - known.sum())
 
 
-def parse_size(text: str) -> tuple[int, int]:
-    """Parse a ``HxW`` string such as ``360x480``.
-
-    Args:
-        text: Height and width separated by ``x``.
-
-    Returns:
-        ``(height, width)``.
-
-    Raises:
-        ValueError: If ``text`` is not two positive integers joined by
-            ``x``.
-    """
-    parts = text.lower().split('x')
-    if len(parts) != 2 or not all(p.strip().isdigit() for p in parts):
-        raise ValueError(f'size must look like HEIGHTxWIDTH (e.g. 360x480), '
-                         f'got {text!r}')
-    height, width = (int(p) for p in parts)
-    if height <= 0 or width <= 0:
-        raise ValueError(f'size must be positive, got {text!r}')
-    return height, width
-
-
 def _require(path: Path, what: str, is_dir: bool = True) -> None:
     """Raise ``FileNotFoundError`` naming ``path`` if it is missing."""
     exists = path.is_dir() if is_dir else path.is_file()

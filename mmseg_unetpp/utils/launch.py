@@ -4,7 +4,7 @@ import argparse
 import logging
 import os.path as osp
 import sys
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence, Tuple
 
 import torch
 import torch.distributed as dist
@@ -24,6 +24,24 @@ class ArgumentParser(argparse.ArgumentParser):
     def error(self, message: str) -> None:
         """Exit with status 2 and one line on stderr."""
         self.exit(2, f'{self.prog}: error: {message} (see --help)\n')
+
+
+def parse_size(text: str) -> Tuple[int, int]:
+    """``HxW`` (``360x480``) as ``(height, width)``; an argparse ``type``.
+
+    Raises:
+        argparse.ArgumentTypeError: unless ``text`` is two positive
+            integers joined by ``x``.
+    """
+    parts = text.lower().split('x')
+    if len(parts) != 2 or not all(p.strip().isdigit() for p in parts):
+        raise argparse.ArgumentTypeError(
+            f'size must look like HEIGHTxWIDTH (e.g. 360x480), got {text!r}')
+    height, width = (int(p) for p in parts)
+    if height <= 0 or width <= 0:
+        raise argparse.ArgumentTypeError(
+            f'size must be positive, got {text!r}')
+    return height, width
 
 
 class CfgOptionsAction(DictAction):

@@ -143,18 +143,6 @@ def test_colour_to_label_is_vectorised_and_rejects_bad_shapes():
         camvid.colour_to_label(np.zeros((4, 4), np.uint8))
 
 
-@pytest.mark.parametrize('text, size', [('360x480', (360, 480)),
-                                        ('12X16', (12, 16))])
-def test_parse_size(text, size):
-    assert camvid.parse_size(text) == size
-
-
-@pytest.mark.parametrize('text', ['360', '0x480', '3x', 'axb', '1x2x3'])
-def test_parse_size_rejects(text):
-    with pytest.raises(ValueError):
-        camvid.parse_size(text)
-
-
 # ---------------------------------------------------------------- convert
 
 

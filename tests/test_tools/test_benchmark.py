@@ -39,4 +39,5 @@ def test_bad_size_is_an_argparse_error():
         text=True,
         timeout=60)
     assert proc.returncode == 2
-    assert "size must be HxW, e.g. 176x240, got '176by240'" in proc.stderr
+    assert ("size must look like HEIGHTxWIDTH (e.g. 360x480), got "
+            "'176by240'" in proc.stderr)

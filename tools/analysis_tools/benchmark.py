@@ -45,7 +45,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from mmseg_unetpp.testing import ReferenceUNetPlusPlus
-from mmseg_unetpp.utils.launch import ArgumentParser, run_tool
+from mmseg_unetpp.utils.launch import ArgumentParser, parse_size, run_tool
 
 NUM_CLASSES = 11
 MODELS_TO_RUN = ('unetpp', 'reference', 'monai', 'unet')
@@ -269,15 +269,6 @@ def run_worker(name: str, size: Tuple[int, int],
             return dict(error=tail)
         result.update(json.loads(proc.stdout.strip().splitlines()[-1]))
     return result
-
-
-def parse_size(text: str) -> Tuple[int, int]:
-    try:
-        h, w = (int(v) for v in text.lower().split('x'))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f'size must be HxW, e.g. 176x240, got {text!r}') from None
-    return h, w
 
 
 def report(results: Dict[str, Dict[str, float]], size: Tuple[int, int],

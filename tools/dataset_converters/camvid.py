@@ -1,15 +1,6 @@
-r"""Convert and check the CamVid dataset in the SegNet layout.
-
-The project trains on CamVid in the "SegNet layout" (11 classes plus void,
-360x480 frames)::
-
-    ROOT/train/*.png       RGB frames
-    ROOT/trainannot/*.png  uint8 label ids, same file name as the frame
-    ROOT/val/   ROOT/valannot/   ROOT/test/   ROOT/testannot/
-    ROOT/train.txt  ROOT/val.txt  ROOT/test.txt   one file stem per line
-
-Label ids: 0 Sky, 1 Building, 2 Pole, 3 Road, 4 Sidewalk, 5 Tree,
-6 SignSymbol, 7 Fence, 8 Car, 9 Pedestrian, 10 Bicyclist, 11 void.
+r"""Convert and check the CamVid dataset in the SegNet layout (11 classes
+plus void, 360x480 frames; the folders and label ids are in the docstring
+of ``mmseg_unetpp.datasets.camvid_convert``, which holds the logic).
 
 Two sub-commands:
 
@@ -39,8 +30,6 @@ Two sub-commands:
     pixel, and notes images that are not RGB (grayscale, RGBA...: converted
     to RGB when loaded). Exits 1 if anything is wrong.
 
-The logic lives in ``mmseg_unetpp.datasets.camvid_convert``.
-
 Example::
 
     python tools/dataset_converters/camvid.py convert data/CamVid_raw \
@@ -61,18 +50,9 @@ from mmseg_unetpp.datasets.camvid_convert import (
     convert,
     format_check_report,
     format_convert_report,
-    parse_size,
 )
 from mmseg_unetpp.utils.errors import DataCheckError
-from mmseg_unetpp.utils.launch import ArgumentParser, run_tool
-
-
-def _size_arg(text: str) -> tuple[int, int]:
-    """Parse ``--size`` for argparse."""
-    try:
-        return parse_size(text)
-    except ValueError as err:
-        raise argparse.ArgumentTypeError(str(err)) from None
+from mmseg_unetpp.utils.launch import ArgumentParser, parse_size, run_tool
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -109,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
         'it, ALL frames go to train: no standard split rule is built in.')
     conv.add_argument(
         '--size',
-        type=_size_arg,
+        type=parse_size,
         default=(360, 480),
         metavar='HxW',
         help='output height x width (default: 360x480)')
