@@ -16,7 +16,6 @@ data_preprocessor = dict(
 model = dict(
     type='DeepSupervisionEncoderDecoder',
     data_preprocessor=data_preprocessor,
-    per_level=True,
     backbone=dict(
         type='UNetPlusPlus',
         in_channels=3,

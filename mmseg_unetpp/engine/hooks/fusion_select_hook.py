@@ -1,15 +1,12 @@
 """Choose on val which levels accurate mode averages."""
-import os.path as osp
 from typing import Dict, Optional
 
-from mmengine.dist import is_main_process
 from mmengine.hooks import CheckpointHook, Hook
 from mmengine.model import is_model_wrapper
-from mmengine.runner import save_checkpoint
 from mmseg.registry import HOOKS
 
 from ...models.decode_heads import DeepSupervisionHead
-from ...utils.checkpoint import load_from_local_weights_only
+from .checkpoint_after_val_hook import CheckpointAfterValHook
 
 
 @HOOKS.register_module()
@@ -19,14 +16,19 @@ class FusionSelectHook(Hook):
 
     ``PerLevelIoUMetric`` scores every level (``l2.mIoU``) and every mean of
     consecutive levels (``l2-l4.mIoU``). This hook sets the head's
-    ``fusion_weights`` to the best of them, so the default prediction
-    (accurate mode: ``tools/test.py``, ``inference_model``) is never below
-    the best single level on that val set; with equal scores the cheaper
-    prediction (shallower deepest level, then fewer levels) wins. The
-    weights are a buffer of the model, saved with it: the checkpoint of the
-    iteration just validated (written before validation runs) is written
-    again with them, so the last checkpoint holds the choice of the last
-    validation.
+    ``fusion`` to the best of them, so the default prediction (accurate
+    mode: ``tools/test.py``, ``inference_model``) is never below the best
+    single level on that val set; with equal scores the cheaper prediction
+    (shallower deepest level, then fewer levels) wins.
+
+    The choice is the ``fusion_weights`` buffer of the model, so every
+    checkpoint written after it holds it; this hook writes no file.
+    MMEngine's ``CheckpointHook`` writes the checkpoint of an iteration
+    before that iteration's validation runs; ``CheckpointAfterValHook``
+    (``default_hooks.checkpoint`` in this package's schedules) writes it
+    after, so that the last checkpoint holds the last validation's choice.
+    This hook runs before it (priority ``LOW``, the checkpoint hooks
+    ``VERY_LOW``) and warns once when the checkpoint hook is MMEngine's.
 
     Nothing is done for a model without a ``DeepSupervisionHead`` or when
     the metrics hold no per-level scores.
@@ -36,57 +38,55 @@ class FusionSelectHook(Hook):
             when the metrics hold it, else ``'mDice'``.
     """
 
-    priority = 'LOW'  # before CheckpointHook's best checkpoint (VERY_LOW)
+    priority = 'LOW'  # before the checkpoint hooks' after_val_epoch
 
     def __init__(self, metric: Optional[str] = None) -> None:
         self.metric = metric
 
+    def before_train(self, runner) -> None:
+        """Warn when checkpoints are written before the validation of
+        their iteration (MMEngine's ``CheckpointHook``)."""
+        if _head(runner) is not None and any(
+                isinstance(hook, CheckpointHook)
+                and not isinstance(hook, CheckpointAfterValHook)
+                for hook in runner.hooks):
+            runner.logger.warning(
+                'FusionSelectHook: CheckpointHook writes the checkpoint of '
+                'an iteration before its validation, so that checkpoint '
+                'misses the levels this validation picks; use '
+                "default_hooks.checkpoint.type='CheckpointAfterValHook'")
+
     def after_val_epoch(self,
                         runner,
                         metrics: Optional[Dict[str, float]] = None) -> None:
-        """Pick the best candidate, set it, rewrite the checkpoint of this
-        iteration."""
-        model = runner.model
-        while is_model_wrapper(model):
-            model = model.module
-        head = getattr(model, 'decode_head', None)
-        if not isinstance(head, DeepSupervisionHead) or not metrics:
+        """Make accurate mode average the best-scoring levels."""
+        head = _head(runner)
+        if head is None or not metrics:
             return
         metric = self.metric or ('mIoU' if 'mIoU' in metrics else 'mDice')
         scores = {
-            name: metrics[f'{name}.{metric}']
-            for name, _ in head.fusion_candidates()
-            if f'{name}.{metric}' in metrics
+            levels: metrics[levels.metric_key(metric)]
+            for levels in head.level_runs
+            if levels.metric_key(metric) in metrics
         }
         if not scores:
             return
-        candidates = dict(head.fusion_candidates())
         best = max(scores.values())
-        name = min((n for n, s in scores.items() if s == best),
-                   key=lambda n: (max(candidates[n]), len(candidates[n])))
-        before = head.fused_levels
-        head.set_fusion(candidates[name])
+        choice = min((levels for levels, score in scores.items()
+                      if score == best),
+                     key=lambda levels: (levels.last, len(levels)))
+        before = head.fusion
+        head.fusion = choice
         runner.logger.info(
-            f'accurate mode averages {name} from now on (val {metric} '
-            f'{best:.2f}; it averaged levels {before}, val {metric} '
+            f'accurate mode averages {choice.name} from now on (val '
+            f'{metric} {best:.2f}; it averaged {before.name}, val {metric} '
             f'{metrics.get(metric, float("nan")):.2f})')
-        self._update_checkpoint(runner, head)
 
-    def _update_checkpoint(self, runner, head: DeepSupervisionHead) -> None:
-        """Write the new weights into the checkpoint saved at this
-        iteration, if there is one."""
-        hook = next((h for h in runner.hooks if isinstance(h, CheckpointHook)),
-                    None)
-        path = getattr(hook, 'last_ckpt', None)
-        if not is_main_process() or path is None or not osp.isfile(path):
-            return
-        checkpoint = load_from_local_weights_only(path, map_location='cpu')
-        if checkpoint.get('meta', {}).get('iter') != runner.iter:
-            return
-        model = runner.model
-        while is_model_wrapper(model):
-            model = model.module
-        prefix = next(name for name, m in model.named_modules() if m is head)
-        checkpoint['state_dict'][f'{prefix}.fusion_weights'] = \
-            head.fusion_weights.detach().cpu().clone()
-        save_checkpoint(checkpoint, path, backend_args=hook.backend_args)
+
+def _head(runner) -> Optional[DeepSupervisionHead]:
+    """The model's ``DeepSupervisionHead``, if it has one."""
+    model = runner.model
+    while is_model_wrapper(model):
+        model = model.module
+    head = getattr(model, 'decode_head', None)
+    return head if isinstance(head, DeepSupervisionHead) else None

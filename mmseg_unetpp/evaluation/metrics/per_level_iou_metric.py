@@ -1,6 +1,6 @@
 """IoU (and Dice) of the accurate prediction and of every level."""
 from collections import OrderedDict
-from typing import Dict, Sequence, Tuple
+from typing import Dict, Sequence
 
 import numpy as np
 from mmengine.logging import MMLogger, print_log
@@ -8,23 +8,26 @@ from mmseg.evaluation import IoUMetric
 from mmseg.registry import METRICS
 from prettytable import PrettyTable
 
-from ...structures import prediction_name
+from ...structures import Levels
 
 
 @METRICS.register_module()
 class PerLevelIoUMetric(IoUMetric):
-    """``IoUMetric`` that also scores every ``pred_sem_seg_l{k}`` (and
-    ``pred_sem_seg_l{a}-l{b}``, a mean of levels).
+    """``IoUMetric`` that also scores the prediction of every level and mean
+    of levels (:class:`~mmseg_unetpp.structures.Levels`) a data sample
+    holds (``pred_sem_seg_l2``, ``pred_sem_seg_l2-l4``).
 
-    ``DeepSupervisionEncoderDecoder`` (accurate mode, ``per_level=True``)
-    stores these predictions beside the accurate one, so one pass over the
-    val set gives the trade-off of every pruning level. The accurate
-    metrics keep IoUMetric's keys (``mIoU``, ``mDice``...); each other
-    prediction adds ``l{k}.mIoU``... and a summary table is logged.
+    The metric asks for them (``per_level``): ``PerLevelPredictionHook``
+    then makes ``DeepSupervisionEncoderDecoder`` (accurate mode) store
+    them beside the accurate prediction during validation and testing, so
+    one pass over the val set gives the trade-off of every pruning level.
+    The accurate metrics keep IoUMetric's keys (``mIoU``, ``mDice``...);
+    each other prediction adds ``l2.mIoU``, ``l2-l4.mIoU``... and a
+    summary table is logged.
 
     With two classes (binary segmentation), ``'mDice'`` also reports the
     Dice of the foreground class (class 1) alone as ``Dice`` (and
-    ``l{k}.Dice``), the score MMSeg's medical results give beside mDice;
+    ``l2.Dice``), the score MMSeg's medical results give beside mDice;
     ``'mIoU'`` likewise adds the foreground ``IoU``.
 
     Args:
@@ -32,9 +35,11 @@ class PerLevelIoUMetric(IoUMetric):
             for both).
     """
 
+    per_level = True  # asks the model for every level's prediction
+
     def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
         """Score the accurate prediction (as ``IoUMetric``) and the others;
-        a result is ``(accurate_areas, {name: areas})``."""
+        a result is ``(accurate_areas, {Levels: areas})``."""
         first = len(self.results)
         super().process(data_batch, data_samples)
         if self.format_only:
@@ -44,27 +49,26 @@ class PerLevelIoUMetric(IoUMetric):
             label = data_sample['gt_sem_seg']['data'].squeeze()
             others = {}
             for key, value in data_sample.items():
-                name = prediction_name(key)
-                if name is not None:
+                levels = Levels.from_key(key)
+                if levels is not None:
                     pred = value['data'].squeeze()
-                    others[name] = self.intersect_and_union(
+                    others[levels] = self.intersect_and_union(
                         pred, label.to(pred), num_classes, self.ignore_index)
             self.results[first + k] = (self.results[first + k], others)
 
     def compute_metrics(self, results: list) -> Dict[str, float]:
         """IoUMetric's metrics for the accurate prediction, plus
-        ``<name>.<metric>`` for every other prediction."""
+        ``l2.mIoU``, ``l2-l4.mIoU``... for every other prediction."""
         metrics = super().compute_metrics([r[0] for r in results])
         metrics.update(self._foreground([sum(a) for a in zip(
             *(r[0] for r in results))]))
-        names = sorted({name for _, others in results for name in others},
-                       key=_order)
-        if not names:
+        runs = sorted({levels for _, others in results for levels in others})
+        if not runs:
             return metrics
         table = PrettyTable(['prediction'] + list(metrics))
         table.add_row(['accurate'] + list(metrics.values()))
-        for name in names:
-            areas = [sum(a) for a in zip(*(r[1][name] for r in results))]
+        for levels in runs:
+            areas = [sum(a) for a in zip(*(r[1][levels] for r in results))]
             summary = self.total_area_to_metrics(*areas, self.metrics,
                                                  self.nan_to_num, self.beta)
             scores = OrderedDict()
@@ -72,8 +76,10 @@ class PerLevelIoUMetric(IoUMetric):
                 score = 'aAcc' if key == 'aAcc' else 'm' + key
                 scores[score] = np.round(np.nanmean(value) * 100, 2)
             scores.update(self._foreground(areas))
-            table.add_row([name] + list(scores.values()))
-            metrics.update({f'{name}.{k}': v for k, v in scores.items()})
+            table.add_row([levels.name] + list(scores.values()))
+            metrics.update(
+                {levels.metric_key(k): v
+                 for k, v in scores.items()})
         print_log('per level results:\n' + table.get_string(),
                   MMLogger.get_current_instance())
         return metrics
@@ -94,11 +100,3 @@ class PerLevelIoUMetric(IoUMetric):
                 else float('nan')
         return scores
 
-
-def _order(name: str) -> Tuple[int, int]:
-    """Single levels first, then means of 2, 3... levels, each by their
-    first level: ``'l2'`` -> (1, 2), ``'l2-l4'`` -> (3, 2)."""
-    first, _, last = name.partition('-')
-    first_level = int(first[1:])
-    last_level = int(last[1:]) if last else first_level
-    return last_level - first_level + 1, first_level

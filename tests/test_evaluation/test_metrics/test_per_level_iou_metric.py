@@ -5,7 +5,7 @@ from mmseg.structures import SegDataSample
 
 import mmseg_unetpp  # noqa: F401
 from mmseg_unetpp.evaluation import PerLevelIoUMetric
-from mmseg_unetpp.structures import prediction_key
+from mmseg_unetpp.structures import Levels
 
 LABEL = [[0, 0, 1], [1, 2, 255]]  # 255: ignored
 
@@ -18,7 +18,7 @@ def sample(accurate, label=LABEL, **levels) -> dict:
     s.pred_sem_seg = PixelData(data=torch.tensor([accurate]))
     for name, pred in levels.items():
         s.set_field(PixelData(data=torch.tensor([pred])),
-                    prediction_key(name))
+                    Levels.parse(name).key)
     return s.to_dict()
 
 
@@ -72,6 +72,16 @@ def test_means_of_levels_are_scored_under_their_names():
     assert scores['l1-l2.mIoU'] == 100.0
     assert list(k for k in scores if k.endswith('.mIoU')) == [
         'l1.mIoU', 'l1-l2.mIoU']
+
+
+def test_levels_are_listed_single_levels_first_then_by_size():
+    m = metric()
+    pred = [[0, 0, 1], [1, 2, 0]]
+    m.process({}, [sample(pred, **{name: pred for name in (
+        'l2-l4', 'l3', 'l1-l3', 'l10', 'l1-l2', 'l1')})])
+    scores = m.evaluate(1)
+    assert [k[:-len('.mIoU')] for k in scores if k.endswith('.mIoU')] == [
+        'l1', 'l3', 'l10', 'l1-l2', 'l1-l3', 'l2-l4']
 
 
 def test_dice_per_level_against_hand_computed_values():

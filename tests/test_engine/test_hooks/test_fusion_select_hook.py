@@ -1,0 +1,117 @@
+"""FusionSelectHook: accurate mode averages the best-scoring levels of the
+last validation, and the checkpoint written after it holds them."""
+from types import SimpleNamespace
+
+import pytest
+from mmengine.hooks import CheckpointHook, Hook
+from mmseg.registry import MODELS
+from tiny_runner import model_cfg, tiny_runner
+
+import mmseg_unetpp  # noqa: F401
+from mmseg_unetpp.engine.hooks import CheckpointAfterValHook, FusionSelectHook
+from mmseg_unetpp.structures import Levels
+from mmseg_unetpp.utils.checkpoint import load_from_local_weights_only
+
+
+class Logger:
+    def __init__(self):
+        self.infos, self.warnings = [], []
+
+    def info(self, message):
+        self.infos.append(message)
+
+    def warning(self, message):
+        self.warnings.append(message)
+
+
+def three_levels():
+    cfg = model_cfg()
+    cfg['backbone'].update(num_stages=4)
+    cfg['decode_head'].update(in_index=[0, 1, 2])
+    return MODELS.build(cfg)
+
+
+def runner_stub(model, hooks=()):
+    return SimpleNamespace(model=model, hooks=list(hooks), logger=Logger())
+
+
+@pytest.mark.parametrize('scores, choice', [
+    ({'l1': 50, 'l2': 70, 'l3': 60, 'l1-l2': 65, 'l2-l3': 69, 'l1-l3': 68},
+     Levels(2)),
+    ({'l1': 50, 'l2': 60, 'l3': 61, 'l1-l2': 62, 'l2-l3': 64, 'l1-l3': 64},
+     Levels(2, 3)),  # tie with l1-l3: fewer levels
+    ({'l1': 60, 'l2': 60, 'l3': 60, 'l1-l2': 60, 'l2-l3': 60, 'l1-l3': 60},
+     Levels(1)),  # all equal: the shallowest, cheapest
+])
+def test_the_best_scoring_levels_are_chosen(scores, choice):
+    model = three_levels()
+    runner = runner_stub(model)
+    metrics = {'mIoU': 55.0}
+    metrics.update({Levels.parse(n).metric_key('mIoU'): s
+                    for n, s in scores.items()})
+    FusionSelectHook().after_val_epoch(runner, metrics)
+    assert model.decode_head.fusion == choice
+    assert runner.logger.infos == [
+        f'accurate mode averages {choice.name} from now on (val mIoU '
+        f'{max(scores.values()):.2f}; it averaged l1-l3, val mIoU 55.00)']
+
+
+def test_dice_when_there_is_no_miou_and_a_metric_of_ones_own():
+    model = three_levels()
+    dice = {'mDice': 1.0, 'l1.mDice': 9.0, 'l2.mDice': 1.0, 'l3.Dice': 1.0,
+            'l1.Dice': 1.0, 'l3.mDice': 1.0}
+    FusionSelectHook().after_val_epoch(runner_stub(model), dice)
+    assert model.decode_head.fusion == Levels(1)
+    FusionSelectHook(metric='Dice').after_val_epoch(runner_stub(model), {
+        'mIoU': 1.0, 'l1.Dice': 1.0, 'l3.Dice': 9.0})
+    assert model.decode_head.fusion == Levels(3)
+
+
+def test_nothing_changes_without_per_level_scores():
+    model = three_levels()
+    model.decode_head.fusion = Levels(2, 3)
+    runner = runner_stub(model)
+    FusionSelectHook().after_val_epoch(runner, {'mIoU': 50.0})
+    assert model.decode_head.fusion == Levels(2, 3) and not runner.logger.infos
+
+
+def test_warns_once_when_the_checkpoint_hook_writes_before_validation():
+    model = three_levels()
+    stock = runner_stub(model, [CheckpointHook(), FusionSelectHook()])
+    FusionSelectHook().before_train(stock)
+    assert len(stock.logger.warnings) == 1
+    assert 'CheckpointAfterValHook' in stock.logger.warnings[0]
+    ours = runner_stub(model, [CheckpointAfterValHook(), FusionSelectHook()])
+    FusionSelectHook().before_train(ours)
+    assert not ours.logger.warnings
+    other = runner_stub(SimpleNamespace(decode_head=None), [CheckpointHook()])
+    FusionSelectHook().before_train(other)  # no deep supervision: silent
+    assert not other.logger.warnings
+
+
+def test_the_last_checkpoint_holds_the_last_choice(tmp_path):
+    runner = tiny_runner(
+        tmp_path, dict(type='CheckpointAfterValHook', interval=1),
+        hooks=dict(per_level_prediction=dict(type='PerLevelPredictionHook'),
+                   fusion_select=dict(type='FusionSelectHook')),
+        max_iters=2)
+    choices = []
+    head = runner.model.decode_head
+    runner.register_hook(_Record(choices), priority='VERY_LOW')
+    runner.train()
+    assert len(choices) == 2  # one choice per validation
+    last = load_from_local_weights_only(str(tmp_path / 'iter_2.pth'),
+                                        map_location='cpu')
+    weights = last['state_dict']['decode_head.fusion_weights'].tolist()
+    assert [k for k, w in zip(head.levels, weights) if w > 0] == \
+        list(choices[-1].levels) == list(head.fusion.levels)
+
+
+class _Record(Hook):
+    """Records the head's fusion after each validation."""
+
+    def __init__(self, choices):
+        self.choices = choices
+
+    def after_val_epoch(self, runner, metrics=None):
+        self.choices.append(runner.model.decode_head.fusion)
