@@ -1,14 +1,16 @@
 from .hooks import (
+                    CheckpointAfterValHook,
                     CheckpointMatchHook,
                     DataCheckHook,
                     FusionSelectHook,
                     NonFiniteLossHook,
+                    PerLevelPredictionHook,
                     SyncBuffersEveryIterHook,
 )
 from .optimizers import SkipNonFiniteOptimWrapper
 
 __all__ = [
-    'CheckpointMatchHook', 'DataCheckHook', 'FusionSelectHook',
-    'NonFiniteLossHook',
+    'CheckpointAfterValHook', 'CheckpointMatchHook', 'DataCheckHook',
+    'FusionSelectHook', 'NonFiniteLossHook', 'PerLevelPredictionHook',
     'SkipNonFiniteOptimWrapper', 'SyncBuffersEveryIterHook'
 ]
