@@ -347,5 +347,6 @@ def test_checkpoint_in_the_first_layout_loads_with_the_same_outputs(
             ours = model.decode_head.forward(model.extract_feat(x))
             expected = reference(x)
         assert len(ours) == len(expected) == 3
+        # float rounding: channels_last on a CPU sums in another order
         for a, b in zip(ours, expected):
-            torch.testing.assert_close(a, b, atol=1e-5, rtol=0)
+            torch.testing.assert_close(a, b, atol=1e-4, rtol=0)
