@@ -3,7 +3,7 @@ import importlib.util
 import sys
 from pathlib import Path
 from types import ModuleType
-from typing import List, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import torch
 from mmengine.structures import PixelData
@@ -70,6 +70,63 @@ def make_medical_data(root, dataset_type: str, num: int = 2,
             mmcv.imwrite(label, str(root / 'annotations' / split /
                                     f'{k}{seg_suffix}'))
     return str(root)
+
+
+MEDICAL = ('DRIVEDataset', 'STAREDataset', 'ChaseDB1Dataset', 'HRFDataset')
+
+
+def make_config_data(root: Path) -> dict:
+    """Generated CamVid-format data, and data in the layout of each of
+    MMSeg's retinal datasets, under ``root``: the data root of each
+    dataset type."""
+    from mmseg_unetpp.datasets import make_camvid_demo
+    roots = {
+        name: make_medical_data(root / name, name)
+        for name in MEDICAL
+    }
+    roots['CamVidDataset'] = make_camvid_demo(
+        str(root / 'camvid'), num_train=2, num_val=2, size=(45, 60))
+    return roots
+
+
+def shrink(cfg, data_roots: dict, work_dir: str):
+    """Generated data, batch 1, small crops, small slide windows, one
+    iteration."""
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        cfg[loader].update(num_workers=0, persistent_workers=False)
+        dataset = cfg[loader].dataset
+        if dataset.type == 'RepeatDataset':
+            dataset = dataset.dataset
+        dataset.update(data_root=data_roots[dataset.type])
+        if dataset.type == 'CamVidDataset' and loader != 'train_dataloader':
+            dataset.update(
+                ann_file='val.txt',
+                data_prefix=dict(img_path='val', seg_map_path='valannot'))
+    if cfg.model.test_cfg.get('mode') == 'slide':
+        cfg.model.test_cfg.update(crop_size=(32, 32), stride=(21, 21))
+    cfg.train_dataloader.batch_size = 1
+    train = cfg.train_dataloader.dataset
+    for t in train.get('pipeline') or train.dataset.pipeline:
+        if t.type == 'RandomResize':
+            t.scale = (60, 45)
+        if t.type == 'RandomCrop':
+            t.crop_size = (32, 48)
+    for loader in ('val_dataloader', 'test_dataloader'):
+        for t in cfg[loader].dataset.pipeline:
+            if t.type == 'Resize':
+                t.scale = (60, 45)
+    if cfg.model.data_preprocessor.get('size'):
+        cfg.model.data_preprocessor.size = (32, 48)
+    # Tests have no network: encoders start from random weights.
+    init_cfg = cfg.model.backbone.get('init_cfg')
+    if init_cfg and init_cfg.get('type') == 'Pretrained':
+        cfg.model.backbone.init_cfg = None
+    cfg.train_cfg.update(max_iters=1, val_interval=1)
+    cfg.param_scheduler = []
+    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=-1,
+                                        save_last=False)
+    cfg.work_dir = work_dir
+    return cfg
 
 
 def make_samples(n: int, num_classes: int, size: Tuple[int, int],
@@ -172,14 +229,20 @@ def write_deploy_project(root: Path) -> dict:
                 checkpoint=checkpoint, image=image, model_cfg=cfg.model)
 
 
-def run_tool(args, cwd, check: bool = True):
-    """Run a command with this environment (one thread); on failure with
-    ``check``, raise with the end of its output."""
+def run_command(args, cwd=None, env: Optional[dict] = None,
+                check: bool = True, timeout: int = 600,
+                without: Sequence[str] = ()):
+    """Run a command in another process with this environment, one thread
+    (``OMP_NUM_THREADS=1``), ``env`` added and the variables in
+    ``without`` removed; on failure with ``check``, raise with the end of
+    its output."""
     import os
     import subprocess
-    env = dict(os.environ, OMP_NUM_THREADS='1')
-    proc = subprocess.run([str(a) for a in args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=600)
+    full_env = dict(os.environ, OMP_NUM_THREADS='1', **(env or {}))
+    for name in without:
+        full_env.pop(name, None)
+    proc = subprocess.run([str(a) for a in args], cwd=cwd, env=full_env,
+                          capture_output=True, text=True, timeout=timeout)
     if check and proc.returncode != 0:
         raise AssertionError(f'{args} failed ({proc.returncode}):\n'
                              f'{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}')

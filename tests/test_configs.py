@@ -14,7 +14,7 @@ import mmcv
 import numpy as np
 import pytest
 import torch
-from helpers import load_tool, make_medical_data, randomize
+from helpers import load_tool, make_config_data, randomize, shrink
 from mmengine.config import Config
 from mmengine.runner import Runner, save_checkpoint
 from mmseg.apis import inference_model, init_model
@@ -32,61 +32,10 @@ DEMO_CONFIG = (CONFIG_DIR / 'unetpp' /
                'unetpp-l4-w16_ds_1xb4-cpu450_camvid-demo-80x112.py')
 
 
-MEDICAL = ('DRIVEDataset', 'STAREDataset', 'ChaseDB1Dataset', 'HRFDataset')
-
-
 @pytest.fixture(scope='module')
 def data_root(tmp_path_factory):
-    """Generated CamVid-format data, and data in the layout of each of
-    MMSeg's retinal datasets."""
-    root = tmp_path_factory.mktemp('data')
-    roots = {
-        name: make_medical_data(root / name, name)
-        for name in MEDICAL
-    }
-    roots['CamVidDataset'] = make_camvid_demo(
-        str(root / 'camvid'), num_train=2, num_val=2, size=(45, 60))
-    return roots
-
-
-def shrink(cfg: Config, data_roots: dict, work_dir: str) -> Config:
-    """Generated data, batch 1, small crops, small slide windows, one
-    iteration."""
-    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        cfg[loader].update(num_workers=0, persistent_workers=False)
-        dataset = cfg[loader].dataset
-        if dataset.type == 'RepeatDataset':
-            dataset = dataset.dataset
-        dataset.update(data_root=data_roots[dataset.type])
-        if dataset.type == 'CamVidDataset' and loader != 'train_dataloader':
-            dataset.update(
-                ann_file='val.txt',
-                data_prefix=dict(img_path='val', seg_map_path='valannot'))
-    if cfg.model.test_cfg.get('mode') == 'slide':
-        cfg.model.test_cfg.update(crop_size=(32, 32), stride=(21, 21))
-    cfg.train_dataloader.batch_size = 1
-    train = cfg.train_dataloader.dataset
-    for t in train.get('pipeline') or train.dataset.pipeline:
-        if t.type == 'RandomResize':
-            t.scale = (60, 45)
-        if t.type == 'RandomCrop':
-            t.crop_size = (32, 48)
-    for loader in ('val_dataloader', 'test_dataloader'):
-        for t in cfg[loader].dataset.pipeline:
-            if t.type == 'Resize':
-                t.scale = (60, 45)
-    if cfg.model.data_preprocessor.get('size'):
-        cfg.model.data_preprocessor.size = (32, 48)
-    # Tests have no network: encoders start from random weights.
-    init_cfg = cfg.model.backbone.get('init_cfg')
-    if init_cfg and init_cfg.get('type') == 'Pretrained':
-        cfg.model.backbone.init_cfg = None
-    cfg.train_cfg.update(max_iters=1, val_interval=1)
-    cfg.param_scheduler = []
-    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=-1,
-                                        save_last=False)
-    cfg.work_dir = work_dir
-    return cfg
+    """Generated data in the layout of every dataset the configs use."""
+    return make_config_data(tmp_path_factory.mktemp('data'))
 
 
 def test_configs_are_found():
@@ -126,6 +75,24 @@ def image(tmp_path_factory) -> str:
     return str(path)
 
 
+def cheap_config(config: Path, directory: Path) -> Path:
+    """A config that inherits ``config`` and makes its inference cheap:
+    the test pipeline resizes to the test image's own size (the shipped
+    ones scale it up to their test scale), slide windows are 32x32."""
+    cfg = Config.fromfile(str(config))
+    pipeline = [t.to_dict() for t in cfg.test_pipeline]
+    for t in pipeline:
+        if t['type'] == 'Resize':
+            t.update(scale=IMAGE_SIZE[::-1])
+    lines = [f'_base_ = [{str(config)!r}]', f'test_pipeline = {pipeline!r}']
+    if cfg.model.test_cfg.get('mode') == 'slide':
+        lines.append('model = dict(test_cfg=dict(crop_size=(32, 32), '
+                     'stride=(21, 21)))')
+    path = directory / config.name
+    path.write_text('\n'.join(lines) + '\n')
+    return path
+
+
 def random_checkpoint(config: Path, path: Path) -> str:
     """A checkpoint of random weights for ``config``'s model, with the
     classes and palette of its dataset in its meta (as training writes
@@ -159,6 +126,7 @@ def predict(config, checkpoint, image, **cfg_options):
 @pytest.mark.parametrize('path', CONFIGS, ids=lambda p: p.stem)
 def test_config_infers_with_mmseg_apis_and_the_image_demo(
         path, image, tmp_path, monkeypatch, capsys):
+    path = cheap_config(path, tmp_path)
     checkpoint = random_checkpoint(path, tmp_path / 'model.pth')
     model, result = predict(path, checkpoint, image)
     assert result.seg_logits.shape == IMAGE_SIZE

@@ -3,8 +3,9 @@ lists: its modules in MMSeg's registries, the weights-only checkpoint
 loading (torch's safe globals, MMEngine's loader for local files) and the
 ``mmseg_unetpp::`` config prefix."""
 import json
-import subprocess
 import sys
+
+from helpers import run_command
 
 SNAPSHOT = r'''
 import json, logging, sys, warnings
@@ -52,9 +53,7 @@ print(json.dumps(dict(before=before, after=after, expected=expected)))
 
 
 def test_import_changes_only_what_it_documents():
-    proc = subprocess.run([sys.executable, '-c', SNAPSHOT],
-                          capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr[-2000:]
+    proc = run_command([sys.executable, '-c', SNAPSHOT], timeout=300)
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     before, after = result['before'], result['after']
     # 1. Safe globals: exactly what MMEngine checkpoints hold.

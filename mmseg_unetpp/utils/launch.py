@@ -167,24 +167,31 @@ def _check_schedule(cfg: Config) -> None:
                 'iterations, or set param_scheduler=[]')
 
 
-def add_hook(cfg: Config, hook_type: str, **override: Any) -> None:
-    """Make sure ``custom_hooks`` holds a hook of ``hook_type``.
+def set_hook(cfg: Config, name: str, hook_type: str, **override: Any) -> None:
+    """Make ``default_hooks[name]`` a hook of ``hook_type`` with the
+    arguments in ``override`` (``enabled=True`` switches it on).
 
-    An existing entry keeps its arguments except those in ``override``; a
-    missing one is appended with ``override`` as its arguments.
+    An existing entry of that type keeps its other arguments; an entry of
+    another type is replaced. A hook of ``hook_type`` that the config also
+    lists in ``custom_hooks`` gets ``override`` too, so no copy of it runs
+    with the old arguments.
 
     Args:
         cfg (Config): The config.
+        name (str): The key in ``default_hooks`` (``'checkpoint_match'``).
         hook_type (str): A registered hook type.
         **override: Arguments to set.
     """
-    hooks = list(cfg.get('custom_hooks') or [])
-    found = [h for h in hooks if h.get('type') == hook_type]
-    for hook in found:
-        hook.update(override)
-    if not found:
-        hooks.append(dict(type=hook_type, **override))
-    cfg.custom_hooks = hooks
+    hooks = cfg.get('default_hooks') or {}
+    hook = hooks.get(name) or {}
+    if hook.get('type') != hook_type:
+        hook = dict(type=hook_type)
+    hook.update(override)
+    hooks[name] = hook
+    cfg.default_hooks = hooks
+    for hook in cfg.get('custom_hooks') or []:
+        if hook.get('type') == hook_type:
+            hook.update(override)
 
 
 def set_work_dir(cfg: Config, work_dir: Optional[str], config: str) -> None:
@@ -242,8 +249,8 @@ def setup_launcher(cfg: Config, launcher: str) -> None:
         type='MMDistributedDataParallel')
     wrapper.setdefault('device_ids', None)
     # As MMEngine's default wrapper; BN statistics are averaged across
-    # processes after every iteration by SyncBuffersEveryIterHook (in the
-    # runtime base).
+    # processes after every iteration by SyncBuffersEveryIterHook
+    # (default_hooks.sync_buffers in the schedules).
     wrapper.setdefault('broadcast_buffers', False)
     wrapper.setdefault('find_unused_parameters',
                        cfg.get('find_unused_parameters', False))

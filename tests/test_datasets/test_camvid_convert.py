@@ -2,13 +2,12 @@
 ``tools/dataset_converters/camvid.py``, on tiny synthetic data."""
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import load_tool
+from helpers import load_tool, run_command
 from PIL import Image
 
 import mmseg_unetpp.datasets.camvid_convert as camvid
@@ -499,11 +498,8 @@ def test_missing_paths_are_named(tmp_path, capsys):
 
 def test_cli_missing_path_is_one_line_without_traceback(tmp_path):
     missing = tmp_path / 'does_not_exist'
-    result = subprocess.run(
-        [sys.executable, str(SCRIPT), 'check', str(missing)],
-        capture_output=True,
-        text=True,
-        check=False)
+    result = run_command([sys.executable, SCRIPT, 'check', missing],
+                         check=False)
     assert result.returncode != 0
     assert 'Traceback' not in result.stderr
     assert result.stderr.strip().splitlines() == [

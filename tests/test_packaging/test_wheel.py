@@ -4,17 +4,16 @@ new virtual environment that reuses the installed OpenMMLab stack, and
 train a user config that inherits ``mmseg_unetpp::...`` with the tools
 installed in the package and with MMSeg's stock ``train.py``."""
 import json
-import os
 import re
 import shutil
 import site
-import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
 import mmseg
 import pytest
+from helpers import run_command
 
 from mmseg_unetpp.datasets import make_camvid_demo
 from mmseg_unetpp.utils import load_from_local_weights_only
@@ -68,18 +67,7 @@ print(json.dumps(dict(
 def run(args, cwd, check=True):
     """Run in the new environment: no PYTHONPATH, which would put a source
     tree before the installed package."""
-    env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
-    env['OMP_NUM_THREADS'] = '1'
-    proc = subprocess.run([str(a) for a in args],
-                          cwd=cwd,
-                          env=env,
-                          capture_output=True,
-                          text=True,
-                          timeout=600)
-    if check and proc.returncode != 0:
-        raise AssertionError(f'{args} failed ({proc.returncode}):\n'
-                             f'{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}')
-    return proc
+    return run_command(args, cwd=cwd, check=check, without=['PYTHONPATH'])
 
 
 def skip(directory: str, names: list) -> set:

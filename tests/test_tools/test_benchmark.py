@@ -1,23 +1,20 @@
 """tools/analysis_tools/benchmark.py runs each model in its own process and
 reports time, peak memory and the ratios to the reference."""
-import subprocess
 import sys
 from pathlib import Path
+
+from helpers import run_command
 
 SCRIPT = (Path(__file__).resolve().parents[2] / 'tools' / 'analysis_tools' /
           'benchmark.py')
 
 
 def test_reports_every_model_against_the_reference():
-    proc = subprocess.run([
-        sys.executable,
-        str(SCRIPT), '--sizes', '32x48', '--batch', '1', '--width', '4',
-        '--iters', '1', '--models', 'unetpp', 'unetpp-lean', 'reference'
-    ],
-                          capture_output=True,
-                          text=True,
-                          timeout=300)
-    assert proc.returncode == 0, proc.stderr[-2000:]
+    proc = run_command([
+        sys.executable, SCRIPT, '--sizes', '32x48', '--batch', '1',
+        '--width', '4', '--iters', '1', '--models', 'unetpp', 'unetpp-lean',
+        'reference'
+    ], timeout=300)
     rows = {
         line.split('|')[1].strip(): line.split('|')[2:-1]
         for line in proc.stdout.splitlines() if line.startswith('| unet') or
@@ -33,11 +30,8 @@ def test_reports_every_model_against_the_reference():
 
 
 def test_bad_size_is_an_argparse_error():
-    proc = subprocess.run(
-        [sys.executable, str(SCRIPT), '--sizes', '176by240'],
-        capture_output=True,
-        text=True,
-        timeout=60)
+    proc = run_command([sys.executable, SCRIPT, '--sizes', '176by240'],
+                       check=False, timeout=60)
     assert proc.returncode == 2
     assert ("size must look like HEIGHTxWIDTH (e.g. 360x480), got "
             "'176by240'" in proc.stderr)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from helpers import run_main, run_tool
+from helpers import run_command, run_main
 from mmengine.config import Config
 
 from mmseg_unetpp.utils import load_from_local_weights_only
@@ -67,15 +67,15 @@ test_mIoU.__test__ = False  # a helper, not a test
 def test_pruned_pair_tests_like_the_full_model_in_fast_mode(
         pruned, deploy_project, tmp_path):
     root = deploy_project['root']
-    out = run_tool([sys.executable, TEST, pruned[2]['config'],
-                    pruned[2]['checkpoint'], '--work-dir', tmp_path / 'a'],
-                   cwd=root)
+    out = run_command([sys.executable, TEST, pruned[2]['config'],
+                       pruned[2]['checkpoint'], '--work-dir', tmp_path / 'a'],
+                      cwd=root)
     pruned_miou = test_mIoU(out.stdout + out.stderr)
-    out = run_tool([sys.executable, TEST, deploy_project['config'],
-                    deploy_project['checkpoint'], '--work-dir',
-                    tmp_path / 'b', '--cfg-options',
-                    'model.decode_head.mode=fast',
-                    'model.decode_head.level=2'], cwd=root)
+    out = run_command([sys.executable, TEST, deploy_project['config'],
+                       deploy_project['checkpoint'], '--work-dir',
+                       tmp_path / 'b', '--cfg-options',
+                       'model.decode_head.mode=fast',
+                       'model.decode_head.level=2'], cwd=root)
     assert pruned_miou == test_mIoU(out.stdout + out.stderr)
 
 

@@ -2,12 +2,11 @@
 ``last_checkpoint`` already names (CheckpointHook does so after a new best
 score) leaves an intact checkpoint behind, and ``--resume`` from it ends
 with exactly the weights of an uninterrupted run (CPU, deterministic)."""
-import os
-import subprocess
 import sys
 
 import pytest
 import torch
+from helpers import run_command
 from tiny_project import REPO, make_data, write_config
 
 from mmseg_unetpp.utils.checkpoint import (
@@ -67,14 +66,13 @@ OPTIONS = ['train_cfg.max_iters=4', 'randomness.deterministic=True']
 def train(config, work, *args, kill=False):
     command = [str(REPO / 'tools' / 'train.py'), str(config), '--work-dir',
                str(work), *args, '--cfg-options', *OPTIONS]
-    env = dict(os.environ, OMP_NUM_THREADS='1')
+    env = {}
     if kill:
         killer = work.parent / 'killer.py'
         killer.write_text(KILLER)
         command.insert(0, str(killer))
         env['KILL_AT_WRITE'] = str(KILL_AT_WRITE)
-    return subprocess.run([sys.executable] + command, capture_output=True,
-                          text=True, timeout=600, env=env)
+    return run_command([sys.executable] + command, env=env, check=False)
 
 
 @pytest.fixture(scope='module')

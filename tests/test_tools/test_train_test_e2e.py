@@ -1,15 +1,14 @@
 """End to end: a config outside the repo that inherits ``mmseg::`` pieces and
 imports the plugin through ``custom_imports`` trains, resumes and tests with
 MMSeg's stock tools and with ours, on generated data; DDP on CPU."""
-import os
 import os.path as osp
 import random
-import subprocess
 import sys
 from pathlib import Path
 
 import mmseg
 import pytest
+from helpers import run_command as run
 from tiny_project import REPO, make_data, write_config
 
 STOCK_TOOLS = Path(mmseg.__file__).parent / '.mim' / 'tools'
@@ -31,20 +30,6 @@ test_evaluator = val_evaluator
 train_cfg = dict(val_interval=4)
 default_hooks = dict(checkpoint=dict(save_best=None))
 """
-
-
-def run(args, cwd, env=None, check=True):
-    full_env = dict(os.environ, OMP_NUM_THREADS='1', **(env or {}))
-    proc = subprocess.run([str(a) for a in args],
-                          cwd=cwd,
-                          env=full_env,
-                          capture_output=True,
-                          text=True,
-                          timeout=600)
-    if check and proc.returncode != 0:
-        raise AssertionError(f'{args} failed ({proc.returncode}):\n'
-                             f'{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}')
-    return proc
 
 
 @pytest.fixture(scope='module')

@@ -1,10 +1,10 @@
 """``mmseg_unetpp::`` in ``_base_`` once the plugin is imported, in this
 process (an installed wheel: tests/test_packaging)."""
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from helpers import run_command
 from mmengine.config import Config
 
 import mmseg_unetpp
@@ -85,6 +85,4 @@ def test_startup_hook_registers_the_prefix_without_the_plugin(tmp_path):
         'hook.install()  # MMEngine already loaded: registered at once\n'
         'assert not any(isinstance(f, hook.TableFinder)\n'
         '               for f in sys.meta_path)\n')
-    proc = subprocess.run([sys.executable, '-c', script], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr
+    run_command([sys.executable, '-c', script], cwd=tmp_path, timeout=120)

@@ -1,5 +1,4 @@
 """Refuse a checkpoint that does not fit the model."""
-from mmengine.hooks import Hook
 from mmengine.model import BaseTTAModel, is_model_wrapper
 from mmseg.registry import HOOKS
 
@@ -8,10 +7,11 @@ from ...utils.checkpoint import (
     compare_state_dicts,
     strip_wrapper_prefix,
 )
+from .switchable_hook import SwitchableHook
 
 
 @HOOKS.register_module()
-class CheckpointMatchHook(Hook):
+class CheckpointMatchHook(SwitchableHook):
     """Check that a checkpoint's weights fit the model before they load.
 
     MMEngine loads checkpoints non-strictly: a tensor missing from the
@@ -21,7 +21,8 @@ class CheckpointMatchHook(Hook):
     model in ``after_load_checkpoint``, before anything is copied, on every
     process.
 
-    The runtime base (``configs/_base_/default_runtime.py``) lists it, so
+    The schedules (``configs/_base_/schedules/adamw_poly_40k.py``)
+    register it as ``default_hooks.checkpoint_match``, so
     every load (``load_from``, ``--resume``, a test) is checked;
     ``tools/test.py`` and ``tools/train.py --resume`` make it strict
     whatever the config says.
@@ -32,11 +33,14 @@ class CheckpointMatchHook(Hook):
             If False (fine-tuning from another model through ``load_from``),
             log a summary of what will not be loaded and go on; a checkpoint
             of which no tensor fits is still refused. Default: True.
+        enabled (bool): Run the check (``default_hooks.checkpoint_match``).
+            Default: True.
     """
 
     priority = 'VERY_HIGH'
 
-    def __init__(self, strict: bool = True) -> None:
+    def __init__(self, strict: bool = True, enabled: bool = True) -> None:
+        super().__init__(enabled)
         self.strict = strict
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:

@@ -1,7 +1,6 @@
 import logging
 import math
 import re
-import subprocess
 import sys
 import textwrap
 from contextlib import contextmanager
@@ -9,6 +8,7 @@ from contextlib import contextmanager
 import pytest
 import torch
 from efficientnet_lite_pytorch import EfficientNet
+from helpers import run_command
 from mmengine.logging import MMLogger
 from mmseg.registry import MODELS
 from torch.nn.modules.batchnorm import _BatchNorm
@@ -465,9 +465,7 @@ def test_plugin_imports_without_extra():
         except ImportError as error:
             print('ImportError:', error)
         """)
-    result = subprocess.run([sys.executable, '-c', script],
-                            capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
+    result = run_command([sys.executable, '-c', script], timeout=120)
     assert result.stdout.strip() == (
         "ImportError: EfficientNetLite(arch='lite0') needs the package "
         'efficientnet-lite-pytorch, which is not installed: '
