@@ -13,4 +13,4 @@ demo: install
 	bash tools/run_demo.sh
 
 test: install
-	$(PYTHON) -m pytest tests
+	$(PYTHON) -m pytest tests --durations=15
