@@ -108,7 +108,9 @@ class LoadCheckedAnnotations(LoadAnnotations):
     - hold one class id per pixel, shape (H, W),
     - have its image's size (``ori_shape``, when the image is loaded first,
       as in every pipeline; checked before any resize),
-    - hold only ids ``0..num_classes-1`` and ``ignore_index``.
+    - hold only ids ``0..num_classes-1`` and ``ignore_index``,
+    - with two classes, not be a 0/255 mask left unconverted (its vessels,
+      or other foreground, would all be ignored).
 
     Args:
         num_classes (int, optional): Number of classes. Default: None, which
@@ -188,12 +190,32 @@ class LoadCheckedAnnotations(LoadAnnotations):
                 'num_classes in the pipeline, or use a dataset that records '
                 'it in its samples (CamVidDataset)')
         ids = np.flatnonzero(np.bincount(seg.ravel(), minlength=256))
+        if self._unconverted_binary(ids, num_classes, results):
+            raise BadSampleError(
+                f'{path}: label values are 0 and {self.ignore_index} only, a '
+                'binary mask not converted to class ids: with 2 classes '
+                f'{self.ignore_index} is ignored, so no foreground pixel '
+                'would reach the loss or the metric; divide the label maps '
+                "by 128 (0 and 1), as MMSeg's dataset converters do")
         bad = ids[(ids >= num_classes) & (ids != self.ignore_index)]
         if bad.size:
             shift = 1 if results.get('reduce_zero_label') else 0
             raise BadSampleError(
                 f'{path}: label ids {format_ids(bad + shift)} are not '
                 f'classes; expected {self._allowed(num_classes, results)}')
+
+    def _unconverted_binary(self, ids: np.ndarray, num_classes: int,
+                            results: dict) -> bool:
+        """A two-class label map that holds 0 and ``ignore_index`` and no
+        1, with no label map or ``reduce_zero_label`` that would have made
+        the ignored pixels: a 0/255 mask left as it was drawn (DRIVE's,
+        STARE's...), read as background plus ignored pixels."""
+        if num_classes != 2 or results.get('reduce_zero_label'):
+            return False
+        label_map = results.get('label_map') or {}
+        if self.ignore_index in label_map.values():
+            return False
+        return set(ids.tolist()) == {0, self.ignore_index}
 
     def _allowed(self, num_classes: int, results: dict) -> str:
         """What the file may hold, in its own ids: ``'ids 0..10 (11

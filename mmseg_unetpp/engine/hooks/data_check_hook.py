@@ -72,7 +72,9 @@ class DataCheckHook(SwitchableHook):
     truncated files, missing files, label ids outside the classes and
     label/image size mismatches are all reported at once, instead of one
     at a time when a bad sample happens to be drawn, maybe hours into the
-    run. Under DDP each process checks its share of the samples.
+    run. Under DDP each process checks its share of the samples. Before a
+    test run (``tools/test.py``) the test samples are checked alike, so no
+    metric is computed on labels that do not load.
 
     Args:
         samples (bool): Decode every sample (False: check the classes
@@ -105,14 +107,29 @@ class DataCheckHook(SwitchableHook):
             ConfigError: if a head has fewer classes than the data.
             DataCheckError: if any sample fails, naming the first one.
         """
-        check_num_classes(runner.model,
-                          tuple(runner.train_dataloader.dataset.metainfo[
-                              'classes']), runner.logger)
-        if not self.samples:
-            return
         splits = [('train', runner.train_dataloader)]
         if runner.val_loop is not None:
             splits.append(('val', runner.val_dataloader))
+        self._check(runner, splits)
+
+    def before_test(self, runner) -> None:
+        """Check the samples of ``test_dataloader`` (``tools/test.py``): a
+        metric computed on broken labels would be silently wrong.
+
+        Raises:
+            ConfigError: if a head has fewer classes than the data.
+            DataCheckError: if any sample fails, naming the first one.
+        """
+        self._check(runner, [('test', runner.test_dataloader)])
+
+    def _check(self, runner, splits: List[Tuple[str, object]]) -> None:
+        """The class count against the first split's classes, then every
+        sample of ``splits`` (``(name, dataloader)`` pairs) decoded."""
+        check_num_classes(runner.model,
+                          tuple(splits[0][1].dataset.metainfo['classes']),
+                          runner.logger)
+        if not self.samples:
+            return
         samples, counts = [], {}
         for split, dataloader in splits:
             found = dataset_samples(dataloader.dataset)
@@ -146,4 +163,5 @@ class DataCheckHook(SwitchableHook):
         raise DataCheckError(
             f'data check: {len(problems)} problem(s) in {checked} samples; '
             f'first: {problems[0]}. Fix or remove these samples '
-            '(tools/train.py --no-data-check skips this check)')
+            '(tools/train.py --no-data-check, or --cfg-options '
+            'default_hooks.data_check.samples=False, skips this check)')

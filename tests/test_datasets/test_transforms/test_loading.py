@@ -158,3 +158,41 @@ def test_reduce_zero_label_ids_are_reported_as_stored(tmp_path):
         LoadCheckedAnnotations(num_classes=5)(results)
     assert 'label ids 9 are not classes; expected ids 1..5 (5 classes, ' \
         'reduce_zero_label), or 0, 255 (ignored)' in str(error.value)
+
+
+def binary_label(path: Path, values) -> str:
+    from PIL import Image
+    label = np.zeros((6, 8), np.uint8)
+    label[:, 3:5] = values[1]
+    label[0, 0] = values[0]
+    Image.fromarray(label).save(path)
+    return str(path)
+
+
+def test_an_unconverted_0_255_binary_mask_is_refused(tmp_path):
+    """DRIVE's masks hold 0/255; read with 2 classes, 255 is ignored and no
+    vessel would reach the loss or the metric."""
+    path = binary_label(tmp_path / '21_manual1.png', (0, 255))
+    results = dict(seg_map_path=path, reduce_zero_label=False, seg_fields=[])
+    with pytest.raises(BadSampleError) as error:
+        LoadCheckedAnnotations(num_classes=2)(dict(results))
+    assert str(error.value) == (
+        f'{path}: label values are 0 and 255 only, a binary mask not '
+        'converted to class ids: with 2 classes 255 is ignored, so no '
+        'foreground pixel would reach the loss or the metric; divide the '
+        "label maps by 128 (0 and 1), as MMSeg's dataset converters do")
+    converted = binary_label(tmp_path / 'ok.png', (0, 1))
+    loaded = LoadCheckedAnnotations(num_classes=2)(
+        dict(results, seg_map_path=converted))
+    assert set(np.unique(loaded['gt_seg_map'])) == {0, 1}
+
+
+def test_ignored_pixels_from_a_label_map_are_not_an_unconverted_mask(
+        tmp_path):
+    """One-vs-rest CamVid: void (11) becomes 255 through the label map; a
+    frame without the class then holds 0 and 255 and is fine."""
+    path = binary_label(tmp_path / 'frame.png', (0, 11))
+    results = dict(seg_map_path=path, reduce_zero_label=False,
+                   seg_fields=[], label_map={11: 255, 3: 1})
+    loaded = LoadCheckedAnnotations(num_classes=2)(results)
+    assert set(np.unique(loaded['gt_seg_map'])) == {0, 255}
