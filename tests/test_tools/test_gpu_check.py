@@ -1,15 +1,22 @@
 """tools/gpu_check.py: the dry-run runs every step of the GPU check on the
 CPU (tools/train.py, tools/test.py, inference_model, the step benchmark)
 and writes one table as JSON whose ratios are those of its measured
-numbers; the GPU run refuses a missing or incomplete carried folder, and
-prepare a folder that is not CamVid, in one line."""
+numbers; the GPU run trains the flagship config as it is on the carried
+frames, and refuses a missing or incomplete carried folder (prepare a
+folder that is not CamVid) in one line."""
 import glob
 import json
+from pathlib import Path
 
 import pytest
 from helpers import load_tool
 
+from mmseg_unetpp.apis import gpu_check as check
 from mmseg_unetpp.datasets import make_camvid_demo
+from mmseg_unetpp.utils.launch import load_config
+
+FLAGSHIP = str(Path(__file__).resolve().parents[2] / 'configs' /
+               'unetpp_camvid.py')
 
 BENCHMARKS = [
     'UNet++ fp32', 'UNet++ AMP', 'UNet++ channels_last',
@@ -19,7 +26,8 @@ BENCHMARKS = [
 ]
 
 
-def gpu_check():
+def gpu_check_tool():
+    """``tools/gpu_check.py`` as a module."""
     return load_tool('gpu_check.py')
 
 
@@ -28,7 +36,7 @@ def dry_run(tmp_path_factory):
     """One dry-run: its exit status, report, table and folders."""
     root = tmp_path_factory.mktemp('gpu_check')
     out, work = root / 'out', root / 'work'
-    code = gpu_check().main(
+    code = gpu_check_tool().main(
         ['run', str(out), '--dry-run', '--work-dir', str(work)])
     report = json.loads((out / 'gpu_check.json').read_text())
     rows = {(r['step'], r['name']): r for r in report['rows']}
@@ -98,7 +106,7 @@ def test_numbers_are_those_measured(dry_run):
 
 
 def test_missing_carried_folder_is_one_line(tmp_path, capfd):
-    code = gpu_check().main(
+    code = gpu_check_tool().main(
         ['run', str(tmp_path / 'out'), '--carry', str(tmp_path / 'none')])
     err = capfd.readouterr().err.strip().splitlines()
     assert code == 1 and len(err) == 1
@@ -120,7 +128,7 @@ def test_incomplete_carried_folder_is_one_line(tmp_path, capfd, damage):
     if damage == 'truncated':
         (carry / 'sdist').mkdir()
         (carry / 'sdist' / 'mmcv-2.1.0.tar.gz').write_bytes(b'xy')
-    code = gpu_check().main(
+    code = gpu_check_tool().main(
         ['run', str(tmp_path / 'out'), '--carry', str(carry)])
     err = capfd.readouterr().err.strip().splitlines()
     assert code == 1 and len(err) == 1
@@ -138,8 +146,8 @@ def test_prepare_refuses_a_folder_without_camvid_in_one_line(
         tmp_path, capfd):
     for folder in ('train', 'trainannot'):
         (tmp_path / 'camvid' / folder).mkdir(parents=True)
-    code = gpu_check().main(['prepare', str(tmp_path / 'camvid'), '--carry',
-                             str(tmp_path / 'carry')])
+    code = gpu_check_tool().main(['prepare', str(tmp_path / 'camvid'),
+                                  '--carry', str(tmp_path / 'carry')])
     err = capfd.readouterr().err.strip().splitlines()
     assert code == 1
     assert err == [f"error: {tmp_path / 'camvid'} has no val/ folder: give "
@@ -148,7 +156,7 @@ def test_prepare_refuses_a_folder_without_camvid_in_one_line(
 
 
 def test_frames_are_spread_over_the_split_and_the_size_is_capped(tmp_path):
-    tool = gpu_check()
+    tool = gpu_check_tool()
     source = make_camvid_demo(str(tmp_path / 'camvid'), num_train=6,
                               num_val=3, size=(40, 56))
     dest = tmp_path / 'carry' / 'camvid'
@@ -163,3 +171,35 @@ def test_frames_are_spread_over_the_split_and_the_size_is_capped(tmp_path):
     with pytest.raises(tool.CarryError, match='over the 0.001 MiB a carry '
                        'may hold: carry fewer frames'):
         tool.check_size(str(dest), limit_mib=0.001)
+
+
+def test_gpu_run_trains_the_config_as_it_is_on_the_carried_frames():
+    cfg = load_config(FLAGSHIP)
+    options = check.data_options(cfg, '/carried/camvid', check.GPU)
+    merged = load_config(FLAGSHIP, options)
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        assert merged[loader].dataset.data_root == '/carried/camvid'
+        # Batch, workers and pipelines (352x480 crops) as the config says.
+        assert merged[loader].batch_size == cfg[loader].batch_size
+        assert merged[loader].num_workers == cfg[loader].num_workers
+        assert merged[loader].dataset.pipeline == cfg[loader].dataset.pipeline
+    assert merged.model.data_preprocessor.size == (352, 480)
+    # The carried val split is the test set too.
+    assert merged.test_dataloader.dataset.ann_file == 'val.txt'
+    assert merged.test_dataloader.dataset.data_prefix == dict(
+        img_path='val', seg_map_path='valannot')
+
+
+def test_dry_run_shrinks_every_crop_and_resize():
+    cfg = load_config(FLAGSHIP)
+    merged = load_config(FLAGSHIP, check.data_options(cfg, '/d',
+                                                      check.DRY_RUN))
+    assert merged.train_dataloader.batch_size == 2
+    assert merged.model.data_preprocessor.size == (32, 48)
+    pipelines = [merged[f'{loader}_dataloader'].dataset.pipeline
+                 for loader in ('train', 'val', 'test')]
+    for transform in sum(pipelines, merged.test_pipeline):
+        if transform.type == 'RandomCrop':
+            assert transform.crop_size == (32, 48)
+        if 'scale' in transform:
+            assert transform.scale == (56, 40)  # (w, h) of 40x56 frames
