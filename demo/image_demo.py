@@ -81,10 +81,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         draw_gt=False,
         out_file=args.out_file,
         with_labels=args.with_labels)
-    head = model.decode_head
-    mode = getattr(head, 'mode', 'accurate')
-    if mode == 'fast':
-        mode += f', level {head.level}'
+    fast_level = getattr(model.decode_head, 'fast_level', None)
+    mode = 'accurate' if fast_level is None else f'fast, level {fast_level}'
     print(f'{args.out_file}: {mode}')
 
 

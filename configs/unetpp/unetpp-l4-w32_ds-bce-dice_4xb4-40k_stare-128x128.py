@@ -12,7 +12,8 @@ _base_ = [
 crop_size = (128, 128)
 model = dict(
     data_preprocessor=dict(size=crop_size),
-    test_cfg=dict(mode='slide', crop_size=crop_size, stride=(85, 85)))
+    test_cfg=dict(mode='slide', crop_size=crop_size, stride=(85, 85),
+                  batch_windows=16))
 train_dataloader = dict(batch_size=4)
 val_evaluator = dict(type='PerLevelIoUMetric', iou_metrics=['mIoU', 'mDice'])
 test_evaluator = val_evaluator

@@ -11,9 +11,11 @@ from .pruning import (
                       pruned_config,
                       weights_checkpoint,
 )
+from .segmentor_logits import SegmentorLogits
 
 __all__ = [
-    'PrunedModel', 'PruningError', 'build_segmentor', 'checkpoint_bytes',
+    'PrunedModel', 'PruningError', 'SegmentorLogits', 'build_segmentor',
+    'checkpoint_bytes',
     'describe_encoder', 'describe_levels', 'load_model', 'prune',
     'pruned_config', 'set_prediction', 'weights_checkpoint'
 ]

@@ -8,6 +8,7 @@ from mmengine.registry import init_default_scope
 from mmseg.registry import DATASETS
 
 from ..models.decode_heads import DeepSupervisionHead
+from ..models.segmentors import DeepSupervisionEncoderDecoder
 from ..utils.checkpoint import load_weights, read_checkpoint
 from ..utils.errors import ConfigError
 from ..utils.launch import load_config
@@ -84,26 +85,25 @@ def load_model(config: Union[str, Config],
 
 
 def set_prediction(model: nn.Module, level: Level) -> None:
-    """Accurate mode (``'accurate'``: every branch; for a model without
+    """Accurate mode (``'accurate'``: the fused levels; for a model without
     deep supervision its one prediction) or fast mode at level ``k``.
+
+    Under ``DeepSupervisionEncoderDecoder`` the level is checked against
+    the grid too (its ``fast_level``).
 
     Raises:
         ConfigError: for a level the model does not have.
     """
     head = model.decode_head
-    deep = isinstance(head, DeepSupervisionHead)
-    if level == 'accurate':
-        if deep:
-            head.set_level(None)
-        return
-    if not deep:
+    if not isinstance(head, DeepSupervisionHead):
+        if level == 'accurate':
+            return
         raise ConfigError(f'level {level!r} needs a DeepSupervisionHead, '
                           f'the model has a {type(head).__name__}')
+    owner = model if isinstance(model, DeepSupervisionEncoderDecoder) \
+        else head
     try:
-        head.set_level(level)
-        grid = getattr(model, 'grid', None)
-        if grid is not None:
-            grid.decoder.resolve_level(level)
+        owner.fast_level = None if level == 'accurate' else level
     except ValueError as error:
         raise ConfigError(str(error)) from None
 

@@ -13,7 +13,8 @@ class LevelRow:
     """One prediction of the report: fast mode at a level, or accurate.
 
     Attributes:
-        name (str): ``'l{k}'`` or ``'accurate'``.
+        name (str): The level's name (``Levels(k).name``, ``'l2'``),
+            ``'accurate'`` or the baseline's name.
         level (int, optional): k, or None for accurate mode.
         params (int): Parameters the prediction needs.
         gflops (float): GFLOPs of one forward at the report's input size.
@@ -33,13 +34,6 @@ class LevelRow:
     checkpoint_bytes: int
     miou: Optional[float] = None
     baseline: bool = False
-
-    @property
-    def label(self) -> str:
-        """``'L2'``, ``'accurate'`` or the baseline's name."""
-        if self.baseline:
-            return self.name
-        return 'accurate' if self.level is None else f'L{self.level}'
 
     def to_json(self) -> dict:
         """The row as a JSON-ready dict (``mIoU`` as the key)."""
@@ -116,7 +110,7 @@ def plot_levels(rows: Sequence[LevelRow],
                     label=f'baseline: {row.name}')
         for row in rows:  # levels below right, the others above left
             above = row.level is None
-            ax.annotate(row.label, (x(row), y(row)),
+            ax.annotate(row.name, (x(row), y(row)),
                         textcoords='offset points',
                         xytext=(-8, 8) if above else (8, -6),
                         ha='right' if above else 'left',
@@ -129,7 +123,7 @@ def plot_levels(rows: Sequence[LevelRow],
             ax.plot([x(pick)], [y(pick)], 'o', markersize=20,
                     markerfacecolor='none', markeredgecolor='tab:green',
                     markeredgewidth=2.5,
-                    label=f'recommended: {pick.label}')
+                    label=f'recommended: {pick.name}')
         ax.set_xlabel(xlabel)
         ax.grid(True, alpha=0.3)
         xs = np.array([x(r) for r in rows])

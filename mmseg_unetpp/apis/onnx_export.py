@@ -1,6 +1,7 @@
 """ONNX export of a segmentor and inference with onnxruntime.
 
-The exported graph maps an image to logits at the image's size:
+The exported graph (:class:`SegmentorLogits`) maps an image to logits at
+the image's size:
 
 - input ``image``: ``(N, 3, H, W)`` float32, the image as MMCV loads it
   (BGR, 0..255, for MMSeg's ``LoadImageFromFile``); the config's
@@ -23,10 +24,9 @@ from typing import Any, List, Optional, Sequence, Tuple
 import numpy as np
 import torch
 import torch.nn as nn
-from mmseg.models.utils import resize
 
-from ..models.decode_heads import DeepSupervisionHead
 from ..utils.env import import_optional
+from .segmentor_logits import SegmentorLogits
 
 INPUT_NAME = 'image'
 OUTPUT_NAME = 'seg_logits'
@@ -40,42 +40,6 @@ def import_deploy(name: str) -> ModuleType:
         MissingPackageError: naming the extra (:func:`import_optional`).
     """
     return import_optional(name, 'deploy', 'ONNX export and inference')
-
-
-class SegmentorLogits(nn.Module):
-    """Image -> logits of a segmentor, the graph that is exported.
-
-    Args:
-        segmentor (nn.Module): An MMSeg ``EncoderDecoder`` in eval mode; in
-            accurate or fast mode when its head is a
-            ``DeepSupervisionHead``.
-
-    Inputs: ``(N, 3, H, W)`` image as loaded (see the module docstring).
-    Returns: ``(N, num_classes, H, W)`` logits, resized to the input as the
-    segmentor's ``predict`` resizes them.
-    """
-
-    def __init__(self, segmentor: nn.Module):
-        super().__init__()
-        self.segmentor = segmentor
-        pre = segmentor.data_preprocessor
-        self.swap_channels = bool(getattr(pre, 'channel_conversion', False))
-        self.normalize = bool(getattr(pre, '_enable_normalize', False))
-
-    def forward(self, image: torch.Tensor) -> torch.Tensor:
-        x = image[:, [2, 1, 0]] if self.swap_channels else image
-        if self.normalize:
-            pre = self.segmentor.data_preprocessor
-            x = (x - pre.mean) / pre.std
-        head = self.segmentor.decode_head
-        logits = head.forward(self.segmentor.extract_feat(x))
-        if isinstance(head, DeepSupervisionHead):
-            logits = head.fuse(logits)
-        return resize(
-            logits,
-            size=image.shape[2:],
-            mode='bilinear',
-            align_corners=head.align_corners)
 
 
 def export_onnx(segmentor: nn.Module,
@@ -133,36 +97,19 @@ def onnx_logits(session: Any, images: np.ndarray) -> np.ndarray:
                        {INPUT_NAME: images.astype(np.float32)})[0]
 
 
-def torch_logits(segmentor: nn.Module, images: torch.Tensor) -> torch.Tensor:
-    """The segmentor's logits at the input size through MMSeg's own path
-    (``data_preprocessor`` then ``encode_decode``), for comparison.
-
-    Args:
-        images (Tensor): (N, 3, H, W) images as loaded.
-
-    Returns:
-        Tensor: (N, num_classes, H, W) logits.
-    """
-    with torch.no_grad():
-        data = segmentor.data_preprocessor(
-            dict(inputs=list(images), data_samples=None), False)
-        inputs = data['inputs']
-        size = tuple(inputs.shape[2:])
-        metas = [dict(img_shape=size, ori_shape=size, pad_shape=size)
-                 ] * len(inputs)
-        return segmentor.encode_decode(inputs, metas)
-
-
 def onnx_parity(segmentor: nn.Module, session: Any,
                 shapes: Sequence[Tuple[int, int, int]],
                 seed: int = 0) -> List[float]:
-    """Largest difference between onnxruntime's and PyTorch's softmax, for
-    random images of each ``(N, H, W)`` in ``shapes``."""
+    """Largest difference between onnxruntime's and PyTorch's softmax
+    (:class:`SegmentorLogits`), for random images of each ``(N, H, W)`` in
+    ``shapes``."""
     generator = torch.Generator().manual_seed(seed)
+    graph = SegmentorLogits(segmentor).eval()
     gaps = []
     for n, h, w in shapes:
         images = torch.rand(n, 3, h, w, generator=generator) * 255
-        expected = torch_logits(segmentor, images).softmax(1)
+        with torch.no_grad():
+            expected = graph(images).softmax(1)
         got = torch.from_numpy(onnx_logits(session, images.numpy()))
         if got.shape != expected.shape:
             raise ValueError(f'onnxruntime gave shape {tuple(got.shape)} for '

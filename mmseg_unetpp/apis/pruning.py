@@ -39,6 +39,7 @@ from ..models.decode_heads import DeepSupervisionHead
 from ..models.segmentors import DeepSupervisionEncoderDecoder
 from ..utils.checkpoint import FUSION_KEY, compare_state_dicts, load_weights
 from ..utils.errors import UserError
+from .segmentor_logits import SegmentorLogits
 
 # How the encoder of a pruned model was made (``PrunedModel.encoder``):
 # the UNet++ grid's rows 0..k, an encoder cut to its first k + 1 stages
@@ -141,10 +142,9 @@ def prune(model_cfg: ConfigDict,
                            f'{describe_levels(head.levels)}')
     load_weights(full, state_dict, source)
     try:
-        full.grid.decoder.resolve_level(level)
+        full.fast_level = level
     except ValueError as error:  # e.g. skip_mode='plain' below L
         raise PruningError(f'fast mode at level {level}: {error}') from None
-    head.set_level(level)
     branch = head.levels.index(level)
     candidates = _candidates(model_cfg, full, level, branch)
     sample = _random_input(model_cfg, full) if verify else None
@@ -316,22 +316,22 @@ def _take_weights(pruned: nn.Module, state_dict: Mapping[str, torch.Tensor],
 
 
 def _random_input(model_cfg: ConfigDict, full: nn.Module) -> torch.Tensor:
-    """A (1, C, H, W) input of odd sizes large enough for the model."""
+    """A (1, C, H, W) random image (0..255, as loaded) of odd sizes large
+    enough for the model."""
     channels = model_cfg.backbone.get('in_channels', 3)
     if not isinstance(channels, int):
         channels = 3
     side = 2**(full.grid.num_levels + 2)
     generator = torch.Generator().manual_seed(0)
-    return torch.randn(1, channels, side + 3, side + 13, generator=generator)
+    return 255 * torch.rand(
+        1, channels, side + 3, side + 13, generator=generator)
 
 
 def _same_logits(full: nn.Module, pruned: nn.Module,
                  x: torch.Tensor) -> bool:
     """Whether both models give the same fast-mode logits for ``x``."""
-    metas = [dict(img_shape=x.shape[2:], ori_shape=x.shape[2:],
-                  pad_shape=x.shape[2:])]
     with torch.no_grad():
-        expected = full.encode_decode(x, metas)
-        got = pruned.encode_decode(x, metas)
+        expected = SegmentorLogits(full)(x)
+        got = SegmentorLogits(pruned)(x)
     return got.shape == expected.shape and torch.allclose(
         got, expected, rtol=1e-5, atol=1e-5)

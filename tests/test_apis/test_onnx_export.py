@@ -8,7 +8,7 @@ from helpers import randomize
 from mmengine.config import ConfigDict
 
 import mmseg_unetpp  # noqa: F401
-from mmseg_unetpp.apis import build_segmentor, prune
+from mmseg_unetpp.apis import SegmentorLogits, build_segmentor, prune
 from mmseg_unetpp.apis.onnx_export import (
     INPUT_NAME,
     OUTPUT_NAME,
@@ -17,7 +17,6 @@ from mmseg_unetpp.apis.onnx_export import (
     onnx_logits,
     onnx_parity,
     onnx_session,
-    torch_logits,
 )
 
 onnx = pytest.importorskip('onnx')
@@ -61,7 +60,7 @@ def exported(cfg, tmp_path, level=None, dynamic=True):
     full = randomize(build_segmentor(cfg))
     if level is None:
         model = full
-        model.decode_head.set_level(None)
+        model.fast_level = None
     else:
         pruned = prune(cfg, full.state_dict(), level)
         model = build_segmentor(pruned.model_cfg)
@@ -119,16 +118,17 @@ def test_static_export_fixes_the_input_shape(tmp_path):
             ] == ['batch', '', 'height', 'width']
 
 
-def test_reference_is_mmseg_preprocessing_then_encode_decode():
+@pytest.mark.parametrize('level', [None, 2])
+def test_graph_is_mmseg_preprocessing_then_encode_decode(level):
     model = randomize(build_segmentor(UNETPP))
+    model.fast_level = level
     images = torch.rand(2, 3, 33, 47) * 255
-    normalized = (images[:, [2, 1, 0]] -
-                  torch.tensor(PREPROCESSOR['mean']).view(1, 3, 1, 1)
-                  ) / torch.tensor(PREPROCESSOR['std']).view(1, 3, 1, 1)
+    data = model.data_preprocessor(dict(inputs=list(images)), False)
     metas = [dict(img_shape=(33, 47))] * 2
     with torch.no_grad():
-        expected = model.encode_decode(normalized, metas)
-    torch.testing.assert_close(torch_logits(model, images), expected)
+        expected = model.encode_decode(data['inputs'], metas)
+        got = SegmentorLogits(model)(images)
+    torch.testing.assert_close(got, expected)
 
 
 def test_missing_deploy_package_names_the_extra():

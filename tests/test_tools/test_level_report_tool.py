@@ -129,7 +129,7 @@ def test_in_model_costs_count_the_whole_encoder():
     pruned = prune(cfg, model.state_dict(), 1)
     exported = build_segmentor(pruned.model_cfg)
     exported.load_state_dict(pruned.state_dict)
-    model.decode_head.set_level(1)
+    model.fast_level = 1
     in_model = tool.costs(model, x, 1)['gflops']
     encoder = FlopAnalyzer(model.backbone, (x, )).total() / 1e9
     assert in_model > encoder

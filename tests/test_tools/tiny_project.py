@@ -15,7 +15,7 @@ from mmseg_unetpp.utils.launch import run_tool
 REPO = Path(__file__).resolve().parents[2]
 
 TINY_CONFIG = """
-_base_ = [{runtime!r}]
+_base_ = [{runtime!r}, {schedule!r}]
 data_root = {data_root!r}
 width = {width}
 crop_size = (32, 48)
@@ -58,21 +58,16 @@ model = dict(
         type='DeepSupervisionHead', in_channels=width, channels=width,
         in_index=[0, 1], num_classes=11, dropout_ratio=0.0),
     test_cfg=dict(mode='whole'))
-optim_wrapper = dict(type='OptimWrapper',
+# The shipped schedule's hooks (the safety hooks among them), with a
+# constant learning rate and a checkpoint every 2 iterations.
+optim_wrapper = dict(_delete_=True, type='OptimWrapper',
                      optimizer=dict(type='AdamW', lr=1e-3))
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=4, val_interval=2)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
+param_scheduler = []
+train_cfg = dict(max_iters=4, val_interval=2)
 randomness = dict(seed=0)
 default_hooks = dict(
-    timer=dict(type='IterTimerHook'),
-    logger=dict(type='LoggerHook', interval=1, log_metric_by_epoch=False),
-    param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=2,
-                    save_best='mIoU',
-                    backend_args=dict(backend='atomic_local')),
-    sampler_seed=dict(type='DistSamplerSeedHook'),
-    visualization=dict(type='SegVisualizationHook'))
+    logger=dict(interval=1),
+    checkpoint=dict(interval=2, save_best='mIoU', max_keep_ckpts=-1))
 """
 
 
@@ -80,8 +75,11 @@ def write_config(path: Path, data_root: str, width: int = 4) -> Path:
     """A tiny UNet++ (3 stages) config on ``data_root``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(
-        TINY_CONFIG.format(data_root=data_root, width=width, runtime=str(
-            REPO / 'configs' / '_base_' / 'default_runtime.py')))
+        TINY_CONFIG.format(
+            data_root=data_root, width=width,
+            runtime=str(REPO / 'configs' / '_base_' / 'default_runtime.py'),
+            schedule=str(REPO / 'configs' / '_base_' / 'schedules' /
+                         'adamw_poly_40k.py')))
     return path
 
 

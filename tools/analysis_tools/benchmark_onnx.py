@@ -21,9 +21,8 @@ from typing import Callable, List, Optional, Sequence, Union
 import numpy as np
 import torch
 
-from mmseg_unetpp.apis import load_model
+from mmseg_unetpp.apis import SegmentorLogits, load_model
 from mmseg_unetpp.apis.onnx_export import (
-    SegmentorLogits,
     export_onnx,
     import_deploy,
     onnx_logits,

@@ -40,6 +40,7 @@ from mmengine.analysis import FlopAnalyzer
 from mmengine.runner import Runner
 
 from mmseg_unetpp.apis import (
+    SegmentorLogits,
     checkpoint_bytes,
     load_model,
     weights_checkpoint,
@@ -51,6 +52,7 @@ from mmseg_unetpp.apis.level_report import (
     report_json,
 )
 from mmseg_unetpp.models.segmentors import DeepSupervisionEncoderDecoder
+from mmseg_unetpp.structures import Levels
 from mmseg_unetpp.utils.checkpoint import read_checkpoint
 from mmseg_unetpp.utils.errors import ConfigError
 from mmseg_unetpp.utils.launch import (
@@ -63,34 +65,35 @@ from mmseg_unetpp.utils.launch import (
 )
 
 
-class _Logits(torch.nn.Module):
-    """Backbone (+ neck) + head forward of a segmentor, for FLOP counting.
+class _WithBackboneOutputs(torch.nn.Module):
+    """``SegmentorLogits`` that also returns the backbone's outputs, for
+    FLOP counting: the count comes from a traced graph, which drops what
+    no output depends on, such as the encoder stages that a pruned neck
+    does not read but the model still computes."""
 
-    It also returns the backbone's outputs: the count comes from a traced
-    graph, which drops what no output depends on, such as the encoder
-    stages that a pruned neck does not read but the model still computes.
-    """
-
-    def __init__(self, segmentor: torch.nn.Module):
+    def __init__(self, logits: SegmentorLogits):
         super().__init__()
-        self.segmentor = segmentor
+        self.logits = logits
 
     def forward(self, x: torch.Tensor):
-        segmentor = self.segmentor
-        if hasattr(segmentor, 'extract_feats'):  # fast mode prunes
-            features, inputs = segmentor.extract_feats(x)
-        else:
-            features = segmentor.backbone(x)
-            inputs = segmentor.neck(features) if segmentor.with_neck \
-                else features
-        return segmentor.decode_head.forward(inputs), tuple(features)
+        outputs = []
+        backbone = self.logits.segmentor.backbone
+        handle = backbone.register_forward_hook(
+            lambda module, args, output: outputs.append(output))
+        try:
+            logits = self.logits(x)
+        finally:
+            handle.remove()
+        return logits, tuple(outputs[0])
 
 
 def costs(model: torch.nn.Module, x: torch.Tensor,
           iters: int) -> Dict[str, float]:
-    """GFLOPs and median latency (ms) of one prediction of ``x``."""
+    """GFLOPs and median latency (ms) of one prediction of ``x`` (an image
+    as loaded, through ``SegmentorLogits``)."""
     model.eval()
-    analyzer = FlopAnalyzer(_Logits(model), (x, ))
+    logits = SegmentorLogits(model)
+    analyzer = FlopAnalyzer(_WithBackboneOutputs(logits), (x, ))
     analyzer.unsupported_ops_warnings(False)
     analyzer.uncalled_modules_warnings(False)
     cuda = x.device.type == 'cuda'
@@ -100,9 +103,7 @@ def costs(model: torch.nn.Module, x: torch.Tensor,
             if cuda:
                 torch.cuda.synchronize()
             start = time.perf_counter()
-            model.decode_head.predict(
-                model.extract_feat(x), [dict(img_shape=x.shape[2:])],
-                model.test_cfg)
+            logits(x)
             if cuda:
                 torch.cuda.synchronize()
             if k:  # the first run warms up
@@ -113,10 +114,17 @@ def costs(model: torch.nn.Module, x: torch.Tensor,
 
 def test_metrics(config: str, checkpoint: str, work_dir: Optional[str],
                  cfg_options: Optional[dict] = None) -> Dict[str, float]:
-    """One test pass of ``checkpoint`` over the config's test set."""
+    """One test pass of ``checkpoint`` over the config's test set; every
+    level is predicted for an evaluator that scores them
+    (``PerLevelPredictionHook``, added when the config lacks it)."""
     cfg = load_config(config, cfg_options)
     set_work_dir(cfg, work_dir, config)
     cfg.load_from = checkpoint
+    hooks = cfg.get('default_hooks') or {}
+    if not any((hook or {}).get('type') == 'PerLevelPredictionHook'
+               for hook in hooks.values()):
+        cfg.default_hooks = dict(
+            hooks, per_level_prediction=dict(type='PerLevelPredictionHook'))
     # Two runners in one process need two names (MMEngine's loggers).
     cfg.experiment_name = (f'{osp.splitext(osp.basename(config))[0]}_'
                            f'{time.strftime("%Y%m%d_%H%M%S")}')
@@ -183,17 +191,20 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         meta = read_checkpoint(args.checkpoint)[1]
         metrics = test_metrics(args.config, args.checkpoint, args.work_dir,
                                args.cfg_options)
-    x = torch.randn(1, 3, *args.size, device=args.device)
+    x = 255 * torch.rand(1, 3, *args.size, device=args.device)
     rows = []
     for level in full.decode_head.levels + ['accurate']:
         model = load_model(args.config, args.checkpoint, level,
                            pruned=not args.in_model,
                            cfg_options=args.cfg_options)
-        name = level if level == 'accurate' else f'l{level}'
-        miou = metrics.get('mIoU' if level == 'accurate' else
-                           f'l{level}.mIoU')
-        rows.append(measure(model, name, None if level == 'accurate' else
-                            level, x, args.iters, miou, meta))
+        if level == 'accurate':
+            rows.append(measure(model, level, None, x, args.iters,
+                                metrics.get('mIoU'), meta))
+        else:
+            levels = Levels(level)
+            rows.append(measure(model, levels.name, level, x, args.iters,
+                                metrics.get(levels.metric_key('mIoU')),
+                                meta))
     if args.baseline:
         config, checkpoint = args.baseline
         require_file(config, 'baseline config')

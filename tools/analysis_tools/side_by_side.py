@@ -121,7 +121,7 @@ def calibrate(jobs: List[dict], iters: int) -> None:
 
 
 def final_metrics(records: List[dict]) -> Dict[str, float]:
-    """The last validation's metrics (``mIoU``, ``l{k}.mIoU``...)."""
+    """The last validation's metrics (``mIoU``, ``l2.mIoU``...)."""
     vals = [r for r in records if 'mIoU' in r]
     return {k: v for k, v in vals[-1].items() if 'IoU' in k or 'Dice' in k
             or k in ('aAcc', 'mAcc')} if vals else {}
@@ -178,7 +178,7 @@ def main(argv=None) -> None:
         m = row['metrics']
         others = {k[:-len('.mIoU')]: v for k, v in m.items()
                   if k.endswith('.mIoU')}
-        levels = ', '.join(f'{k.upper()} {v:.2f}' for k, v in others.items())
+        levels = ', '.join(f'{k} {v:.2f}' for k, v in others.items())
         # FusionSelectHook makes the best of these the default prediction.
         default = max(others.values()) if others else m.get('mIoU')
         print(f"| {osp.basename(row['config'])} {' '.join(row['options'])} "

@@ -63,7 +63,7 @@ class DeepSupervisionEncoderDecoder(EncoderDecoder):
                             f'{type(head).__name__}')
         self.fast_level = head.fast_level  # the config's, checked
         self.per_level = per_level
-        batch_windows = self.test_cfg.get('batch_windows', 1)
+        batch_windows = (self.test_cfg or {}).get('batch_windows', 1)
         if not isinstance(batch_windows, int) or batch_windows < 1:
             raise ValueError(f'test_cfg.batch_windows must be an int >= 1, '
                              f'got {batch_windows!r}')
@@ -112,7 +112,7 @@ class DeepSupervisionEncoderDecoder(EncoderDecoder):
         return sizes
 
     @property
-    def predicted_levels(self) -> List[Levels]:
+    def levels_to_predict(self) -> List[Levels]:
         """What ``predict`` computes: the head's prediction, then, in
         accurate mode with ``per_level``, every level and mean of levels
         (the head's ``level_runs``)."""
@@ -221,7 +221,7 @@ class DeepSupervisionEncoderDecoder(EncoderDecoder):
         """As ``EncoderDecoder.predict``, plus the field of every level and
         mean of levels (``pred_sem_seg_l2``...) in accurate mode with
         ``per_level``."""
-        levels = self.predicted_levels
+        levels = self.levels_to_predict
         if data_samples is None or len(levels) == 1:
             return super().predict(inputs, data_samples)
         batch_img_metas = [sample.metainfo for sample in data_samples]
