@@ -58,18 +58,40 @@ def test_truncated_checkpoint_is_refused_in_one_line(project, tool,
                             'directory at its end)')
 
 
+BAD_LABEL = ('{data}/valannot/demo_val_0001.png: label ids 12..31 are not '
+             'classes; expected ids 0..10 (11 classes), or 11, 255 (ignored)')
+
+
+def test_bad_test_sample_stops_the_test_before_it_starts(project, tmp_path,
+                                                         tool):
+    """The data check decodes every test sample first: one line naming the
+    label file, no score."""
+    data = Path(make_data(tmp_path / 'data'))
+    raw_camvid_ids(data / 'valannot' / 'demo_val_0001.png')
+    config = write_config(tmp_path / 'cfg.py', str(data), width=16)
+    result = tool('test', config, project['checkpoint'], '--work-dir',
+                  tmp_path / 'work')
+    assert result.code == 1 and 'metrics:' not in result.out
+    assert result.error == (
+        'error: data check: 1 problem(s) in 3 test samples; first: ' +
+        BAD_LABEL.format(data=data) + '. Fix or remove these samples '
+        '(tools/train.py --no-data-check, or --cfg-options '
+        'default_hooks.data_check.samples=False, skips this check)')
+
+
 def test_bad_test_sample_read_by_a_worker_is_one_line(project, tmp_path):
-    """Through the real command line, with a DataLoader worker process: the
-    error names the label file, no traceback, no score."""
+    """Through the real command line, with a DataLoader worker process and
+    the data check off: the error names the label file, no traceback, no
+    score."""
     data = Path(make_data(tmp_path / 'data'))
     raw_camvid_ids(data / 'valannot' / 'demo_val_0001.png')
     config = write_config(tmp_path / 'cfg.py', str(data), width=16)
     proc = run_command(
         [sys.executable, REPO / 'tools' / 'test.py', config,
          project['checkpoint'], '--work-dir', tmp_path / 'work',
-         '--cfg-options', 'test_dataloader.num_workers=1'], check=False)
+         '--cfg-options', 'test_dataloader.num_workers=1',
+         'default_hooks.data_check.samples=False'], check=False)
     assert proc.returncode == 1
     assert 'Traceback' not in proc.stderr and 'metrics:' not in proc.stdout
     assert proc.stderr.strip().splitlines()[-1] == (
-        f'error: {data}/valannot/demo_val_0001.png: label ids 12..31 are not '
-        'classes; expected ids 0..10 (11 classes), or 11, 255 (ignored)')
+        'error: ' + BAD_LABEL.format(data=data))

@@ -134,7 +134,7 @@ def test_fine_tuning_through_load_from_non_strict(project, tool, tmp_path):
     config.write_text(
         f"_base_ = [{str(project['w16'])!r}]\n"
         f"load_from = {str(other)!r}\n"
-        "custom_hooks = [dict(type='CheckpointMatchHook', strict=False)]\n")
+        "default_hooks = dict(checkpoint_match=dict(strict=False))\n")
     work = tmp_path / 'work'
 
     result = tool('train', config, '--work-dir', work, '--cfg-options',
