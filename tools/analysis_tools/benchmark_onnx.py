@@ -28,6 +28,7 @@ from mmseg_unetpp.apis.onnx_export import (
     onnx_logits,
     onnx_session,
 )
+from mmseg_unetpp.structures import Levels
 from mmseg_unetpp.utils.launch import ArgumentParser, run_tool
 
 
@@ -83,7 +84,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
                 eager = median_ms(lambda: graph(image), args.iters)
             ort = median_ms(lambda: onnx_logits(session, array), args.iters)
             params = sum(p.numel() for p in model.parameters())
-            name = 'accurate' if level == 'accurate' else f'l{level} (fast)'
+            name = ('accurate' if level == 'accurate' else
+                    f'{Levels(level).name} (fast)')
             rows.append((name, params / 1e6, osp.getsize(path) / 1e6, eager,
                          ort))
     print(f'\ninput 1x3x{args.shape[0]}x{args.shape[1]}, {args.threads} CPU '

@@ -29,6 +29,9 @@ class FusionSelectHook(Hook):
     after, so that the last checkpoint holds the last validation's choice.
     This hook runs before it (priority ``LOW``, the checkpoint hooks
     ``VERY_LOW``) and warns once when the checkpoint hook is MMEngine's.
+    Before a checkpoint is saved it puts the chosen fusion in its
+    ``state_dict``, where ``EMAHook`` (priority ``NORMAL``) would otherwise
+    leave its average's copy from before the validation.
 
     Nothing is done for a model without a ``DeepSupervisionHead`` or when
     the metrics hold no per-level scores.
@@ -55,6 +58,27 @@ class FusionSelectHook(Hook):
                 'an iteration before its validation, so that checkpoint '
                 'misses the levels this validation picks; use '
                 "default_hooks.checkpoint.type='CheckpointAfterValHook'")
+
+    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        """Keep the chosen fusion in the checkpoint's ``state_dict``.
+
+        ``state_dict`` is the model's, unless a hook of higher priority
+        replaced it: ``EMAHook`` puts its average there, whose buffers it
+        copied from the model at the last iteration, before the validation
+        that chose this fusion.
+        """
+        head = _head(runner)
+        weights = checkpoint.get('state_dict')
+        if head is None or weights is None:
+            return
+        model = runner.model
+        while is_model_wrapper(model):
+            model = model.module
+        prefix = next(name for name, module in model.named_modules()
+                      if module is head)
+        key = f'{prefix}.fusion_weights'
+        if key in weights:
+            weights[key] = head.fusion_weights.detach().cpu().clone()
 
     def after_val_epoch(self,
                         runner,

@@ -305,9 +305,9 @@ class DeepSupervisionHead(BaseModule):
 
     def loss_by_feat(self, seg_logits: Sequence[Tensor],
                      batch_data_samples: SampleList) -> dict:
-        """Per-branch losses (weighted) and accuracies, keyed ``l{k}.*``;
-        with ``distill_loss`` also each student branch's distillation
-        loss, ``l{k}.loss_distill``."""
+        """Per-branch losses (weighted) and accuracies, keyed by the level's
+        name (``l2.loss_ce``, ``l2.acc_seg``); with ``distill_loss`` also
+        each student branch's distillation loss, ``l2.loss_distill``."""
         losses = dict()
         for level, weight, branch, logits in zip(self.levels,
                                                  self.loss_weights,
@@ -316,7 +316,7 @@ class DeepSupervisionHead(BaseModule):
             for name, value in scores.items():
                 if 'loss' in name:
                     value = value * weight
-                losses[f'l{level}.{name}'] = value
+                losses[f'{Levels(level).name}.{name}'] = value
         if self.distill_loss is not None:
             if self.distill_teacher == 'deepest':
                 teacher, students = seg_logits[-1], seg_logits[:-1]
@@ -326,8 +326,8 @@ class DeepSupervisionHead(BaseModule):
                 levels = self.levels
             teacher = teacher.detach()
             for level, logits in zip(levels, students):
-                losses[f'l{level}.loss_distill'] = self.distill_loss(
-                    logits, teacher)
+                losses[f'{Levels(level).name}.loss_distill'] = \
+                    self.distill_loss(logits, teacher)
         return losses
 
 

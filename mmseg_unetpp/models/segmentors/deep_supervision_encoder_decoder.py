@@ -89,9 +89,10 @@ class DeepSupervisionEncoderDecoder(EncoderDecoder):
 
     @fast_level.setter
     def fast_level(self, level: Optional[int]) -> None:
-        if level is not None and self.grid is not None:
+        head = self.decode_head
+        if level in head.levels and self.grid is not None:
             self.grid.decoder.resolve_level(level)
-        self.decode_head.fast_level = level
+        head.fast_level = level  # checks the level against the head's
 
     @property
     def level_sizes(self) -> Dict[int, int]:

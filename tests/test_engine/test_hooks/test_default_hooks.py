@@ -53,7 +53,7 @@ def build_runner(cfg: Config, data_roots: dict, tmp_path: Path,
     cfg = shrink(cfg, data_roots, str(tmp_path / 'work'))
     cfg.train_cfg.update(max_iters=iters, val_interval=1)
     cfg.default_hooks.checkpoint = dict(type='CheckpointAfterValHook',
-                                        interval=1)
+                                        by_epoch=False, interval=1)
     return Runner.from_cfg(cfg)
 
 

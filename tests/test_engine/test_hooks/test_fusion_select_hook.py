@@ -3,8 +3,9 @@ last validation, and the checkpoint written after it holds them."""
 from types import SimpleNamespace
 
 import pytest
+from mmengine.evaluator import BaseMetric
 from mmengine.hooks import CheckpointHook, Hook
-from mmseg.registry import MODELS
+from mmseg.registry import METRICS, MODELS
 from tiny_runner import model_cfg, tiny_runner
 
 import mmseg_unetpp  # noqa: F401
@@ -115,3 +116,34 @@ class _Record(Hook):
 
     def after_val_epoch(self, runner, metrics=None):
         self.choices.append(runner.model.decode_head.fusion)
+
+
+@METRICS.register_module()
+class FixedLevelScores(BaseMetric):
+    """Scores that make level 2 alone the best prediction."""
+
+    per_level = True
+
+    def process(self, data_batch, data_samples) -> None:
+        self.results.append(None)
+
+    def compute_metrics(self, results) -> dict:
+        return {'mIoU': 50.0, 'l1.mIoU': 40.0, 'l2.mIoU': 70.0,
+                'l1-l2.mIoU': 60.0}
+
+
+@pytest.mark.parametrize('custom_hooks', [None, [dict(type='EMAHook')]])
+def test_the_checkpoint_holds_the_choice_of_its_validation(
+        tmp_path, custom_hooks):
+    """Also under EMAHook, which saves its average's weights and buffers
+    (copied from the model before the validation chose)."""
+    runner = tiny_runner(
+        tmp_path, dict(type='CheckpointAfterValHook', interval=1),
+        hooks=dict(fusion_select=dict(type='FusionSelectHook')),
+        custom_hooks=custom_hooks, metric='FixedLevelScores', max_iters=1)
+    runner.train()
+    assert runner.model.decode_head.fusion == Levels(2)
+    saved = load_from_local_weights_only(str(tmp_path / 'iter_1.pth'),
+                                         map_location='cpu')
+    weights = saved['state_dict']['decode_head.fusion_weights'].tolist()
+    assert weights == [0.0, 1.0]
