@@ -178,7 +178,10 @@ class DeepSupervisionHead(BaseModule):
         # 1 for the branches accurate mode averages, 0 for the others.
         self.register_buffer('fusion_weights', torch.ones(num_branches))
         if fuse_levels is not None:
-            self.fusion = Levels.spanning(fuse_levels)
+            try:
+                self.fusion = Levels.spanning(fuse_levels)
+            except ValueError as error:
+                raise ValueError(f'fuse_levels: {error}') from None
         if distill_teacher not in TEACHERS:
             raise ValueError(f'distill_teacher must be one of {TEACHERS}, '
                              f'got {distill_teacher!r}')
@@ -202,11 +205,18 @@ class DeepSupervisionHead(BaseModule):
     @property
     def fusion(self) -> Levels:
         """The levels accurate mode averages (from ``fusion_weights``)."""
-        return Levels.spanning([
+        fused = [
             level for level, weight in zip(self.levels,
                                            self.fusion_weights.tolist())
             if weight > 0
-        ])
+        ]
+        try:
+            return Levels.spanning(fused)
+        except ValueError:
+            raise ValueError(
+                f'fusion_weights {self.fusion_weights.tolist()} select the '
+                f'levels {fused}; accurate mode averages consecutive levels'
+            ) from None
 
     @fusion.setter
     def fusion(self, levels: Levels) -> None:

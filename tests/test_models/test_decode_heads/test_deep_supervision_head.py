@@ -139,7 +139,7 @@ def test_binary_segmentation():
     (dict(mode='fast', level=0), r'got 0'),
     (dict(in_index=[0, 2], loss_weights=[1, 1]),
      r'in_index must select consecutive outputs .* got \[0, 2\]'),
-    (dict(fuse_levels=[1, 3]), r'consecutive.*got \[1, 3\]'),
+    (dict(fuse_levels=[1, 3]), r'fuse_levels: .*consecutive.*got \[1, 3\]'),
     (dict(mode='fastest'), r"mode must be one of .*'fastest'"),
     (dict(num_convs=0, channels=8), r'channels \(8\) must equal'),
 ])
@@ -209,6 +209,10 @@ def test_fusion_weights_travel_with_the_state_dict():
     other = make_head()
     other.load_state_dict(head.state_dict())
     assert other.fusion == Levels(1, 2)
+    other.fusion_weights.copy_(torch.tensor([1., 0., 1.]))
+    with pytest.raises(ValueError, match=r'select the levels \[1, 3\]; '
+                       'accurate mode averages consecutive levels'):
+        other.prediction
 
 
 @pytest.mark.parametrize('teacher, students', [('deepest', [1, 2]),
