@@ -62,7 +62,7 @@ def test_missing_or_unreadable_image_is_one_line(deploy_project, tmp_path,
 
 
 @pytest.mark.parametrize('args, message', [
-    (['--level', 7], 'one of the branch levels [1, 2, 3, 4], got 7'),
+    (['--level', 7], 'level must be one of the branch levels [1, 2, 3, 4]'),
     (['--mode', 'accurate', '--level', 2], '--level K selects fast mode'),
     (['--opacity', 0], '--opacity must be in (0, 1]'),
     (['--device', 'cuda:3'], 'device cuda:3'),

@@ -197,9 +197,8 @@ class DeepSupervisionHead(BaseModule):
     @fast_level.setter
     def fast_level(self, level: Optional[int]) -> None:
         if level is not None and level not in self.levels:
-            raise ValueError(f'fast_level must be None (accurate mode) or '
-                             f'one of the branch levels {self.levels}, got '
-                             f'{level}')
+            raise ValueError(f'level must be one of the branch levels '
+                             f'{self.levels}, got {level}')
         self._fast_level = level
 
     @property

@@ -134,8 +134,7 @@ def test_binary_segmentation():
 @pytest.mark.parametrize('kwargs, pattern', [
     (dict(loss_weights=[1.0, 1.0]), r'loss_weights has 2 .* 3 branches'),
     (dict(mode='fast', level=4),
-     r'fast_level must be None \(accurate mode\) or one of the branch '
-     r'levels \[1, 2, 3\], got 4'),
+     r'level must be one of the branch levels \[1, 2, 3\], got 4'),
     (dict(mode='fast', level=0), r'got 0'),
     (dict(in_index=[0, 2], loss_weights=[1, 1]),
      r'in_index must select consecutive outputs .* got \[0, 2\]'),
