@@ -1,16 +1,17 @@
 """Choose on val which levels accurate mode averages."""
 from typing import Dict, Optional
 
-from mmengine.hooks import CheckpointHook, Hook
+from mmengine.hooks import CheckpointHook
 from mmengine.model import is_model_wrapper
 from mmseg.registry import HOOKS
 
 from ...models.decode_heads import DeepSupervisionHead
 from .checkpoint_after_val_hook import CheckpointAfterValHook
+from .switchable_hook import SwitchableHook
 
 
 @HOOKS.register_module()
-class FusionSelectHook(Hook):
+class FusionSelectHook(SwitchableHook):
     """After each validation, make accurate mode the best prediction that
     validation scored.
 
@@ -39,11 +40,17 @@ class FusionSelectHook(Hook):
     Args:
         metric (str, optional): The score to maximise. Default: ``'mIoU'``
             when the metrics hold it, else ``'mDice'``.
+        enabled (bool): Choose the fusion (``default_hooks.fusion_select``;
+            off, accurate mode keeps the head's ``fuse_levels``).
+            Default: True.
     """
 
     priority = 'LOW'  # before the checkpoint hooks' after_val_epoch
 
-    def __init__(self, metric: Optional[str] = None) -> None:
+    def __init__(self,
+                 metric: Optional[str] = None,
+                 enabled: bool = True) -> None:
+        super().__init__(enabled)
         self.metric = metric
 
     def before_train(self, runner) -> None:
