@@ -129,6 +129,24 @@ def shrink(cfg, data_roots: dict, work_dir: str):
     return cfg
 
 
+# A small ResNetV1c encoder (strides 4..32, 8/16/32/64 channels), for
+# UNet++ over an MMSeg backbone.
+SMALL_RESNET = dict(
+    type='ResNetV1c',
+    depth=18,
+    stem_channels=8,
+    base_channels=8,
+    out_indices=(0, 1, 2, 3),
+    norm_cfg=dict(type='BN'))
+
+# Head arguments of a binary task: one sigmoid channel for two classes.
+BINARY_HEAD = dict(
+    num_classes=2,
+    out_channels=1,
+    threshold=0.5,
+    loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=True))
+
+
 def make_samples(n: int, num_classes: int, size: Tuple[int, int],
                  seed: int = 0) -> List[SegDataSample]:
     """``n`` data samples of ``size`` with random labels in

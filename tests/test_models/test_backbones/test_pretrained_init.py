@@ -4,19 +4,14 @@ import logging
 
 import pytest
 import torch
+from helpers import SMALL_RESNET
 from mmengine.logging import MMLogger
 from mmseg.registry import MODELS
 
 import mmseg_unetpp  # noqa: F401
 from mmseg_unetpp.utils import UnsafeCheckpointError
 
-ENCODER = dict(
-    type='ResNetV1c',
-    depth=18,
-    stem_channels=8,
-    base_channels=8,
-    out_indices=(0, 1, 2, 3),
-    norm_cfg=dict(type='BN'))
+ENCODER = SMALL_RESNET
 
 
 class NotAllowListed:

@@ -2,6 +2,7 @@ import copy
 
 import pytest
 import torch
+from helpers import BINARY_HEAD
 from helpers import make_samples as _make_samples
 from mmseg.registry import MODELS
 
@@ -112,11 +113,7 @@ def test_share_branch_uses_one_set_of_weights():
 
 
 def test_binary_segmentation():
-    head = make_head(
-        num_classes=2,
-        out_channels=1,
-        threshold=0.5,
-        loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=True))
+    head = make_head(**BINARY_HEAD)
     samples = make_samples(num_classes=2)
     losses = head.loss(features(), samples, dict())
     assert losses['l1.loss_ce'] > 0

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from helpers import BINARY_HEAD, SMALL_RESNET
 from helpers import make_samples as _make_samples
 from mmengine.config import ConfigDict
 from mmseg.registry import MODELS
@@ -290,11 +291,7 @@ def test_stock_encoder_decoder_with_auxiliary_head():
 
 
 def test_binary_segmentation_predictions():
-    cfg = segmentor_cfg(
-        num_classes=2,
-        out_channels=1,
-        threshold=0.5,
-        loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=True))
+    cfg = segmentor_cfg(**BINARY_HEAD)
     model = MODELS.build(cfg, default_args=dict(per_level=True)).eval()
     with torch.no_grad():
         results = model.predict(torch.randn(2, 3, H, W), make_samples())
@@ -306,13 +303,7 @@ def test_binary_segmentation_predictions():
 def resnet_unetpp_cfg(**head) -> ConfigDict:
     """UNet++ over a small ResNetV1c (strides 4..32, 8/16/32/64 channels)."""
     cfg = segmentor_cfg(in_channels=8, channels=8, **head)
-    cfg.backbone = ConfigDict(
-        type='ResNetV1c',
-        depth=18,
-        stem_channels=8,
-        base_channels=8,
-        out_indices=(0, 1, 2, 3),
-        norm_cfg=dict(type='BN'))
+    cfg.backbone = ConfigDict(SMALL_RESNET)
     cfg.neck = ConfigDict(
         type='UNetPlusPlusNeck',
         in_channels=[8, 16, 32, 64],
