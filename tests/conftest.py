@@ -1,11 +1,41 @@
 import logging
 import sys
+from typing import Optional
 
 import pytest
 from mmengine.logging import MMLogger
 from mmengine.registry import init_default_scope
 
 import mmseg_unetpp  # noqa: F401
+
+
+@pytest.fixture(autouse=True, scope='session')
+def package_metafiles_read_once():
+    """MMEngine resolves a ``mmseg::`` (or ``mmseg_unetpp::``) base by
+    reading the package's model-index.yml and every metafile it lists
+    (MMSeg has dozens), at every base of every config it parses: about
+    0.15 s a config. The files do not change while the tests run, so this
+    process reads each package's once (a base that is no model, such as
+    ``_base_/default_runtime.py``, is remembered as not found)."""
+    import mmengine.config.utils as config_utils
+    read = config_utils._get_cfg_metainfo
+    found: dict = {}
+
+    def read_once(package_path: str, cfg_path: str) -> Optional[dict]:
+        key = (package_path, cfg_path)
+        if key not in found:
+            try:
+                found[key] = (read(package_path, cfg_path), None)
+            except ValueError as error:
+                found[key] = (None, error)
+        meta, error = found[key]
+        if error is not None:
+            raise error
+        return meta
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(config_utils, '_get_cfg_metainfo', read_once)
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -91,13 +91,16 @@ def make_config_data(root: Path) -> dict:
 
 def shrink(cfg, data_roots: dict, work_dir: str):
     """Generated data, batch 1, small crops, small slide windows, one
-    iteration."""
+    iteration, datasets not serialized."""
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         cfg[loader].update(num_workers=0, persistent_workers=False)
         dataset = cfg[loader].dataset
         if dataset.type == 'RepeatDataset':
             dataset = dataset.dataset
-        dataset.update(data_root=data_roots[dataset.type])
+        # Not serialized: serializing ends in a gc.collect, which takes a
+        # good part of a second in a test process.
+        dataset.update(data_root=data_roots[dataset.type],
+                       serialize_data=False)
         if dataset.type == 'CamVidDataset' and loader != 'train_dataloader':
             dataset.update(
                 ann_file='val.txt',

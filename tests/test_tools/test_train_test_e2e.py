@@ -150,26 +150,24 @@ def test_distributed_training_on_cpu(project):
     assert 'SyncBN needs CUDA' in out.stdout + out.stderr
 
 
-@pytest.mark.parametrize('tool, args, missing', [
-    ('train.py', ['no_such_config.py'], 'config file not found: '
+@pytest.mark.parametrize('name, args, missing', [
+    ('train', ['no_such_config.py'], 'config file not found: '
      'no_such_config.py'),
-    ('test.py', ['CONFIG', 'no_such.pth'], 'checkpoint not found: '
+    ('test', ['CONFIG', 'no_such.pth'], 'checkpoint not found: '
      'no_such.pth'),
-    ('test.py', ['no_such_config.py', 'CKPT'], 'config file not found'),
+    ('test', ['no_such_config.py', 'CKPT'], 'config file not found'),
 ])
-def test_missing_paths_give_one_line_errors(project, tool, args, missing):
+def test_missing_paths_give_one_line_errors(project, tool, name, args,
+                                            missing):
     args = [
         str(project['config']) if a == 'CONFIG' else
         str(project['work'] / 'iter_4.pth') if a == 'CKPT' else a
         for a in args
     ]
-    proc = run([sys.executable, REPO / 'tools' / tool] + args,
-               cwd=project['root'],
-               check=False)
-    assert proc.returncode != 0
-    assert 'Traceback' not in proc.stderr
-    assert proc.stderr.strip().splitlines()[-1].endswith(missing) or (
-        missing in proc.stderr.strip().splitlines()[-1])
+    result = tool(name, *args)
+    assert result.code != 0
+    assert 'Traceback' not in result.err
+    assert missing in result.error
 
 
 def test_missing_data_root_names_path_and_command(tmp_path):
