@@ -6,7 +6,8 @@
 - inference: ``mmseg.apis.init_model`` + ``inference_model`` and
   ``demo/image_demo.py`` on a generated image of odd size, with no label
   file anywhere, in accurate mode, in fast mode at a level and with the
-  pruned pair that ``tools/prune.py`` writes.
+  pruned pair that ``tools/prune.py`` writes; an image smaller than the
+  model's minimum side keeps its size.
 """
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from mmengine.config import Config
 from mmengine.runner import Runner, save_checkpoint
 from mmseg.apis import inference_model, init_model
 from mmseg.registry import MODELS
+from mmseg.structures import SegDataSample
 
 import mmseg_unetpp  # noqa: F401
 from mmseg_unetpp.apis.inference import config_dataset_meta, set_prediction
@@ -127,6 +129,20 @@ def predict(config, checkpoint, image, **cfg_options):
     return model, result
 
 
+def assert_small_image_keeps_its_size(model) -> None:
+    """An image smaller than the model's minimum side (16 for 5 stages):
+    the data preprocessor pads it at test time and the prediction is
+    cropped back to the image's size."""
+    image = torch.randint(0, 256, (3, 12, 12), dtype=torch.uint8)
+    sample = SegDataSample(metainfo=dict(img_shape=(12, 12),
+                                         ori_shape=(12, 12)))
+    with torch.no_grad():
+        pred = model.test_step(dict(inputs=[image],
+                                    data_samples=[sample]))[0]
+    assert tuple(pred.pred_sem_seg.shape) == (12, 12)
+    assert tuple(pred.seg_logits.shape[-2:]) == (12, 12)
+
+
 @pytest.mark.parametrize('path', CONFIGS, ids=lambda p: p.stem)
 def test_config_infers_with_mmseg_apis_and_the_image_demo(
         path, image, tmp_path, monkeypatch, capsys):
@@ -134,6 +150,7 @@ def test_config_infers_with_mmseg_apis_and_the_image_demo(
     checkpoint = random_checkpoint(path, tmp_path / 'model.pth')
     model, result = predict(path, checkpoint, image)
     assert result.seg_logits.shape == IMAGE_SIZE
+    assert_small_image_keeps_its_size(model)
     demo = load_tool('../demo/image_demo.py')
     overlay = tmp_path / 'overlay.png'
     assert demo.run_tool(demo.main, [
