@@ -1,6 +1,8 @@
-"""DDP on CPU (gloo, 2 processes): the val score logged during training is
-the score ``tools/test.py`` gives for the checkpoint saved at that
-iteration, although each process updates its own BN statistics."""
+"""DDP on CPU (gloo, 2 processes) through ``tools/dist_train.sh``: SyncBN,
+as multi-GPU configs have it, falls back to BN; the val score logged
+during training is the score ``tools/test.py`` gives for the checkpoint
+saved at that iteration, although each process updates its own BN
+statistics."""
 import random
 import re
 import sys
@@ -22,14 +24,19 @@ def test_val_score_logged_under_ddp_is_the_checkpoints(tmp_path, tool):
     data = make_data(tmp_path / 'data')
     config = write_config(tmp_path / 'cfg.py', data, width=8)
     work = tmp_path / 'work'
-    run_command(
+    out = run_command(
         ['bash', REPO / 'tools' / 'dist_train.sh', config, '2', '--work-dir',
          work, '--cfg-options', 'train_dataloader.batch_size=1',
          'train_cfg.max_iters=8', 'train_cfg.val_interval=8',
          'default_hooks.checkpoint.interval=8',
-         'optim_wrapper.optimizer.lr=0.01'],
+         'optim_wrapper.optimizer.lr=0.01',
+         'model.backbone.norm_cfg.type=SyncBN'],
         cwd=tmp_path, env=dict(PYTHON=sys.executable,
                                PORT=str(random.randint(20000, 40000))))
+    assert 'SyncBN needs CUDA' in out.stdout + out.stderr
+    log = '\n'.join(p.read_text() for p in work.rglob('*.log'))
+    assert 'Distributed launcher: pytorch' in log
+    assert 'Distributed training: True' in log
     logged = logged_val_metrics(work)
 
     result = tool('test', config, work / 'iter_8.pth', '--work-dir',
