@@ -4,7 +4,7 @@ import argparse
 import logging
 import os.path as osp
 import sys
-from typing import Any, Callable, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
 import torch
 import torch.distributed as dist
@@ -192,6 +192,39 @@ def set_hook(cfg: Config, name: str, hook_type: str, **override: Any) -> None:
     for hook in cfg.get('custom_hooks') or []:
         if hook.get('type') == hook_type:
             hook.update(override)
+
+
+def data_root_options(cfg: Config, data_root: str) -> Dict[str, str]:
+    """``--cfg-options`` that point the dataset of every dataloader of
+    ``cfg`` at ``data_root``, inside dataset wrappers: MMSeg's DRIVE base
+    wraps its train set in ``RepeatDataset``
+    (``train_dataloader.dataset.dataset.data_root``), a ``ConcatDataset``
+    has a list of ``datasets``.
+
+    Args:
+        cfg (Config): The config.
+        data_root (str): The folder.
+
+    Returns:
+        dict: ``{'train_dataloader.dataset.dataset.data_root': data_root,
+        ...}``.
+    """
+    options = {}
+
+    def point(dataset: dict, key: str) -> None:
+        if dataset.get('datasets') is not None:
+            for k, child in enumerate(dataset['datasets']):
+                point(child, f'{key}.datasets.{k}')
+        elif dataset.get('dataset') is not None:
+            point(dataset['dataset'], f'{key}.dataset')
+        else:
+            options[f'{key}.data_root'] = data_root
+
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        dataset = (cfg.get(loader) or {}).get('dataset')
+        if dataset:
+            point(dataset, f'{loader}.dataset')
+    return options
 
 
 def set_work_dir(cfg: Config, work_dir: Optional[str], config: str) -> None:

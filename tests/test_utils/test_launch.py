@@ -1,9 +1,18 @@
 """What the tools share from ``mmseg_unetpp.utils.launch``."""
 import argparse
+from pathlib import Path
 
 import pytest
+from helpers import load_tool, make_medical_data
+from mmengine.config import Config
+from mmseg.registry import DATASETS
 
-from mmseg_unetpp.utils.launch import ArgumentParser, parse_size
+from mmseg_unetpp.utils.launch import (
+    ArgumentParser,
+    data_root_options,
+    load_config,
+    parse_size,
+)
 
 
 @pytest.mark.parametrize('text, size', [('360x480', (360, 480)),
@@ -33,3 +42,50 @@ def test_bad_size_argument_is_one_line_naming_it(capsys):
     assert capsys.readouterr().err == (
         "tool: error: argument --size: size must look like HEIGHTxWIDTH "
         "(e.g. 360x480), got '176by240' (see --help)\n")
+
+
+DRIVE_CONFIG = (Path(__file__).resolve().parents[2] / 'configs' / 'unetpp' /
+                'unetpp-l4-w32_ds-bce-dice_4xb4-40k_drive-64x64.py')
+
+
+def test_data_root_reaches_the_dataset_inside_repeat_dataset(tmp_path):
+    """MMSeg's DRIVE base wraps its train set in RepeatDataset: the options
+    point the wrapped set, and every loader's set reads the new root."""
+    root = make_medical_data(tmp_path / 'drive', 'DRIVEDataset')
+    cfg = load_config(str(DRIVE_CONFIG))
+    options = data_root_options(cfg, root)
+    assert options == {
+        'train_dataloader.dataset.dataset.data_root': root,
+        'val_dataloader.dataset.data_root': root,
+        'test_dataloader.dataset.data_root': root,
+    }
+    cfg.merge_from_dict(options)
+    train = DATASETS.build(cfg.train_dataloader.dataset)
+    assert len(train.dataset) == 2 and len(train) == 2 * train.times
+    for loader in ('val_dataloader', 'test_dataloader'):
+        assert len(DATASETS.build(cfg[loader].dataset)) == 2, loader
+
+
+def test_data_root_reaches_each_dataset_of_a_concat_dataset():
+    cfg = Config(dict(train_dataloader=dict(dataset=dict(
+        type='ConcatDataset',
+        datasets=[dict(type='A', data_root='a'),
+                  dict(type='RepeatDataset', times=2,
+                       dataset=dict(type='B', data_root='b'))]))))
+    assert data_root_options(cfg, 'new') == {
+        'train_dataloader.dataset.datasets.0.data_root': 'new',
+        'train_dataloader.dataset.datasets.1.dataset.data_root': 'new',
+    }
+
+
+def test_side_by_side_points_each_config_at_the_data_root(tmp_path):
+    side_by_side = load_tool('analysis_tools/side_by_side.py')
+    options = side_by_side.base_options(str(DRIVE_CONFIG), 'a=1', 3,
+                                        str(tmp_path))
+    assert options == [
+        'randomness.seed=3',
+        f'train_dataloader.dataset.dataset.data_root={tmp_path}',
+        f'val_dataloader.dataset.data_root={tmp_path}',
+        f'test_dataloader.dataset.data_root={tmp_path}',
+        'a=1',
+    ]

@@ -2,7 +2,7 @@
 
 ``python tools/analysis_tools/side_by_side.py CONFIG [CONFIG ...]
 --budget SECONDS [--cores 0 1] [--calibration-iters 40] [--seed 0]
-[--work-dir DIR] [--options 'k=v k=v' ...]``
+[--work-dir DIR] [--data-root DIR] [--options 'k=v k=v' ...]``
 
 Each run has a core of its own (``taskset``) and one thread; the runs go
 at the same time, so that they see the same machine:
@@ -16,8 +16,10 @@ at the same time, so that they see the same machine:
    table gives iterations, the measured training time and the val scores.
 
 ``--options`` takes one quoted string of ``--cfg-options`` per config (in
-the order of the configs; ``''`` for none). ``DIR/side_by_side.json`` keeps
-the table.
+the order of the configs; ``''`` for none). ``--data-root DIR`` points the
+train, val and test sets of every config at ``DIR``, inside dataset
+wrappers (MMSeg's DRIVE base wraps its train set in ``RepeatDataset``).
+``DIR/side_by_side.json`` keeps the table.
 """
 import json
 import os
@@ -26,10 +28,15 @@ import shlex
 import subprocess
 import sys
 import time
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 from mmseg_unetpp.utils.errors import UserError
-from mmseg_unetpp.utils.launch import ArgumentParser, run_tool
+from mmseg_unetpp.utils.launch import (
+    ArgumentParser,
+    data_root_options,
+    load_config,
+    run_tool,
+)
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TRAIN = osp.join(ROOT, 'tools', 'train.py')
@@ -48,6 +55,8 @@ def parse_args(argv=None):
     parser.add_argument('--options', nargs='+', default=None,
                         help="one quoted '--cfg-options' string per config")
     parser.add_argument('--work-dir', default='work_dirs/side_by_side')
+    parser.add_argument('--data-root',
+                        help="every config's data (inside dataset wrappers)")
     args = parser.parse_args(argv)
     n = len(args.configs)
     args.cores = args.cores or list(range(n))
@@ -127,6 +136,17 @@ def final_metrics(records: List[dict]) -> Dict[str, float]:
             or k in ('aAcc', 'mAcc')} if vals else {}
 
 
+def base_options(config: str, options: str, seed: int,
+                 data_root: Optional[str]) -> List[str]:
+    """A run's ``--cfg-options``: the seed, the data root (inside the
+    config's dataset wrappers), then the user's options."""
+    found = [f'randomness.seed={seed}']
+    if data_root is not None:
+        found += [f'{k}={v}' for k, v in data_root_options(
+            load_config(config), data_root).items()]
+    return found + shlex.split(options)
+
+
 def main(argv=None) -> None:
     args = parse_args(argv)
     jobs = []
@@ -136,8 +156,9 @@ def main(argv=None) -> None:
         jobs.append(dict(
             config=config, core=core, name=name,
             root=osp.join(args.work_dir, f'{k}_{name}'),
-            base_options=[f'randomness.seed={args.seed}'] +
-            shlex.split(options)))
+            user_options=shlex.split(options),
+            base_options=base_options(config, options, args.seed,
+                                      args.data_root)))
     start = time.time()
     calibrate(jobs, args.calibration_iters)
     for job in jobs:
@@ -159,7 +180,7 @@ def main(argv=None) -> None:
         # Every logged time is the mean of the 20 iterations before it.
         trained = sum(r['time'] for r in logged) * 20
         rows.append(dict(config=job['config'], core=job['core'],
-                         options=job['base_options'][1:],
+                         options=job['user_options'],
                          calibrated_step=job['step'],
                          iters=job['iters'],
                          train_seconds=round(trained, 1),
