@@ -1,3 +1,7 @@
-from .loading import LoadCheckedAnnotations, LoadCheckedImageFromFile
+from .loading import (
+                      LoadCheckedAnnotations,
+                      LoadCheckedImageFromFile,
+                      LoadFOVMask,
+)
 
-__all__ = ['LoadCheckedAnnotations', 'LoadCheckedImageFromFile']
+__all__ = ['LoadCheckedAnnotations', 'LoadCheckedImageFromFile', 'LoadFOVMask']

@@ -9,12 +9,15 @@ produce the same results, and raise :class:`BadSampleError` naming the file
 and the problem instead. Use them in the training, validation and test
 pipelines alike.
 """
+import os.path as osp
 import re
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Dict, Iterable, Optional
 
+import mmcv
 import numpy as np
-from mmcv.transforms import LoadImageFromFile
+from mmcv.transforms import BaseTransform, LoadImageFromFile
 from mmseg.datasets.transforms import LoadAnnotations
 from mmseg.registry import TRANSFORMS
 
@@ -232,3 +235,74 @@ class LoadCheckedAnnotations(LoadAnnotations):
     def __repr__(self) -> str:
         return (f'{super().__repr__()[:-1]}, num_classes={self.num_classes}, '
                 f'ignore_index={self.ignore_index})')
+
+
+@TRANSFORMS.register_module()
+class LoadFOVMask(BaseTransform):
+    """Load the field-of-view mask of a retinal image (non-zero inside the
+    eye) as ``results['fov_mask']``, a boolean (H, W) array, for
+    ``PerLevelIoUMetric(fov=True)``.
+
+    The mask of ``ROOT/images/SPLIT/21.png`` is
+    ``ROOT/fov/SPLIT/21_mask.png``: the last ``img_dir`` folder of the
+    image's path becomes ``fov_dir`` and the image's extension becomes
+    ``suffix`` (DRIVE's masks, kept beside MMSeg's layout). Give
+    ``PackSegInputs`` ``'fov_mask'`` among its ``meta_keys`` so that the
+    metric receives it. Put it after any resize of the label map: the mask
+    must have the label map's size.
+
+    Args:
+        img_dir (str): The images' folder name. Default: ``'images'``.
+        fov_dir (str): The masks' folder name. Default: ``'fov'``.
+        suffix (str): What replaces the image's extension. Default:
+            ``'_mask.png'``.
+
+    Raises:
+        BadSampleError: naming a mask that is missing, does not decode or
+            has another size than the image.
+    """
+
+    def __init__(self,
+                 img_dir: str = 'images',
+                 fov_dir: str = 'fov',
+                 suffix: str = '_mask.png') -> None:
+        self.img_dir = img_dir
+        self.fov_dir = fov_dir
+        self.suffix = suffix
+
+    def mask_path(self, img_path: str) -> str:
+        """The mask file of an image."""
+        parts = list(Path(img_path).parts)
+        if self.img_dir not in parts[:-1]:
+            raise BadSampleError(
+                f'{img_path}: no folder {self.img_dir!r} in the path to '
+                'replace by the field-of-view folder '
+                f'{self.fov_dir!r}; set LoadFOVMask(img_dir=...)')
+        index = len(parts) - 2 - parts[-2::-1].index(self.img_dir)
+        parts[index] = self.fov_dir
+        parts[-1] = osp.splitext(parts[-1])[0] + self.suffix
+        return str(Path(*parts))
+
+    def transform(self, results: dict) -> dict:
+        """Add ``fov_mask``, (H, W) bool, True inside the field of view."""
+        path = self.mask_path(results['img_path'])
+        if not osp.isfile(path):
+            raise BadSampleError(
+                f'{path}: field-of-view mask not found (for '
+                f"{results['img_path']}); the FOV metric needs one per image")
+        with _reading(path, 'field-of-view mask', 'the field-of-view mask'):
+            mask = mmcv.imread(path, flag='grayscale')
+            if mask is None:
+                raise OSError('not an image')
+        shape = results.get('ori_shape')
+        if shape is not None and tuple(mask.shape) != tuple(shape[:2]):
+            raise BadSampleError(
+                f'{path}: field-of-view mask is {mask.shape[0]}x'
+                f'{mask.shape[1]} but {results["img_path"]} is {shape[0]}x'
+                f'{shape[1]} (HxW)')
+        results['fov_mask'] = mask > 0
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{type(self).__name__}(img_dir={self.img_dir!r}, '
+                f'fov_dir={self.fov_dir!r}, suffix={self.suffix!r})')

@@ -1,14 +1,16 @@
 """IoU (and Dice) of the accurate prediction and of every level."""
 from collections import OrderedDict
-from typing import Dict, Sequence
+from typing import Dict, Optional, Sequence
 
 import numpy as np
+import torch
 from mmengine.logging import MMLogger, print_log
 from mmseg.evaluation import IoUMetric
 from mmseg.registry import METRICS
 from prettytable import PrettyTable
 
 from ...structures import Levels
+from ...utils.errors import ConfigError
 
 
 @METRICS.register_module()
@@ -30,31 +32,82 @@ class PerLevelIoUMetric(IoUMetric):
     ``l2.Dice``), the score MMSeg's medical results give beside mDice;
     ``'mIoU'`` likewise adds the foreground ``IoU``.
 
+    With ``fov=True`` (binary segmentation of retinal images), the scores
+    the vessel literature reports are added, counted inside the field of
+    view alone: ``fov.Dice`` (F1), ``fov.IoU``, ``fov.Se`` (sensitivity),
+    ``fov.Sp`` (specificity) and ``fov.Acc`` (accuracy), and
+    ``l2.fov.Dice``... for every level. The mask comes from the pipeline:
+    :class:`LoadFOVMask` reads it, and ``PackSegInputs`` carries it when
+    its ``meta_keys`` name ``'fov_mask'``. MMSeg's all-pixel metrics stay
+    as they are, so they compare with MMSeg's model zoo.
+
     Args:
+        fov (bool): Add the field-of-view scores. Default: False.
         **kwargs: ``IoUMetric`` arguments (``iou_metrics=['mIoU', 'mDice']``
             for both).
     """
 
     per_level = True  # asks the model for every level's prediction
 
+    def __init__(self, fov: bool = False, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.fov = fov
+
     def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
         """Score the accurate prediction (as ``IoUMetric``) and the others;
-        a result is ``(accurate_areas, {Levels: areas})``."""
+        a result is ``(accurate_areas, {Levels: areas}, {None or Levels:
+        areas inside the field of view})``."""
         first = len(self.results)
         super().process(data_batch, data_samples)
         if self.format_only:
             return
         num_classes = len(self.dataset_meta['classes'])
+        if self.fov and num_classes != 2:
+            raise ConfigError(
+                f'PerLevelIoUMetric(fov=True) scores binary segmentation '
+                f'(vessels against background), but the dataset has '
+                f'{num_classes} classes')
         for k, data_sample in enumerate(data_samples):
             label = data_sample['gt_sem_seg']['data'].squeeze()
-            others = {}
+            fov = self._fov_label(data_sample, label)
+            predictions = {None: data_sample['pred_sem_seg']['data']}
             for key, value in data_sample.items():
                 levels = Levels.from_key(key)
                 if levels is not None:
-                    pred = value['data'].squeeze()
+                    predictions[levels] = value['data']
+            others, inside = {}, {}
+            for levels, pred in predictions.items():
+                pred = pred.squeeze()
+                if levels is not None:
                     others[levels] = self.intersect_and_union(
                         pred, label.to(pred), num_classes, self.ignore_index)
-            self.results[first + k] = (self.results[first + k], others)
+                if fov is not None:
+                    inside[levels] = self.intersect_and_union(
+                        pred, fov.to(pred), num_classes, self.ignore_index)
+            self.results[first + k] = (self.results[first + k], others,
+                                       inside)
+
+    def _fov_label(self, data_sample: dict,
+                   label: torch.Tensor) -> Optional[torch.Tensor]:
+        """With ``fov``, the label with every pixel outside the field of
+        view ignored."""
+        if not self.fov:
+            return None
+        mask = data_sample.get('fov_mask')
+        if mask is None:
+            raise ConfigError(
+                "PerLevelIoUMetric(fov=True) needs each sample's field-of-"
+                'view mask: add LoadFOVMask to the test pipeline and '
+                "'fov_mask' to PackSegInputs' meta_keys")
+        mask = torch.as_tensor(np.asarray(mask), device=label.device)
+        if tuple(mask.shape) != tuple(label.shape):
+            raise ConfigError(
+                f"{data_sample.get('img_path')}: field-of-view mask of shape "
+                f'{tuple(mask.shape)} for a label map of shape '
+                f'{tuple(label.shape)}; load the mask after any resize of '
+                'the label map')
+        return torch.where(mask.bool(), label,
+                           torch.full_like(label, self.ignore_index))
 
     def compute_metrics(self, results: list) -> Dict[str, float]:
         """IoUMetric's metrics for the accurate prediction, plus
@@ -62,9 +115,17 @@ class PerLevelIoUMetric(IoUMetric):
         metrics = super().compute_metrics([r[0] for r in results])
         metrics.update(self._foreground([sum(a) for a in zip(
             *(r[0] for r in results))]))
-        runs = sorted({levels for _, others in results for levels in others})
+        inside = {}
+        for levels in sorted({k for r in results for k in r[2]},
+                             key=lambda k: (k is not None, k or Levels(1))):
+            areas = [sum(a) for a in zip(*(r[2][levels] for r in results))]
+            prefix = '' if levels is None else f'{levels.name}.'
+            inside.update({f'{prefix}fov.{k}': v
+                           for k, v in self._inside_fov(areas).items()})
+        runs = sorted({levels for _, others, _ in results
+                       for levels in others})
         if not runs:
-            return metrics
+            return {**metrics, **inside}
         table = PrettyTable(['prediction'] + list(metrics))
         table.add_row(['accurate'] + list(metrics.values()))
         for levels in runs:
@@ -82,7 +143,23 @@ class PerLevelIoUMetric(IoUMetric):
                  for k, v in scores.items()})
         print_log('per level results:\n' + table.get_string(),
                   MMLogger.get_current_instance())
-        return metrics
+        return {**metrics, **inside}
+
+    @staticmethod
+    def _inside_fov(areas: list) -> Dict[str, float]:
+        """Vessel Dice (F1), IoU, sensitivity, specificity and accuracy
+        (percent) from the areas counted inside the field of view."""
+        intersect, union, pred, label = (a.double() for a in areas)
+        tp, tn = intersect[1], intersect[0]
+
+        def percent(num, den) -> float:
+            return round(100 * float(num / den), 2) if den else float('nan')
+
+        return dict(Dice=percent(2 * tp, pred[1] + label[1]),
+                    IoU=percent(tp, union[1]),
+                    Se=percent(tp, label[1]),
+                    Sp=percent(tn, label[0]),
+                    Acc=percent(tp + tn, label[0] + label[1]))
 
     def _foreground(self, areas: list) -> Dict[str, float]:
         """Binary segmentation: the foreground class's own IoU and Dice

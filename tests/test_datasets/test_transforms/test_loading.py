@@ -196,3 +196,47 @@ def test_ignored_pixels_from_a_label_map_are_not_an_unconverted_mask(
                    seg_fields=[], label_map={11: 255, 3: 1})
     loaded = LoadCheckedAnnotations(num_classes=2)(results)
     assert set(np.unique(loaded['gt_seg_map'])) == {0, 255}
+
+
+def test_fov_mask_reaches_the_metric_through_the_pipeline(tmp_path):
+    """DRIVE's layout with masks beside it: images/validation/0.png has
+    fov/validation/0_mask.png; PackSegInputs carries it as ``fov_mask``."""
+    from helpers import make_medical_data
+    from PIL import Image
+    root = Path(make_medical_data(tmp_path / 'drive', 'DRIVEDataset'))
+    mask = np.zeros((45, 61), np.uint8)
+    mask[5:40, 5:55] = 255
+    (root / 'fov' / 'validation').mkdir(parents=True)
+    for k in range(2):
+        Image.fromarray(mask).save(root / 'fov' / 'validation' /
+                                   f'{k}_mask.png')
+    meta_keys = ('img_path', 'seg_map_path', 'ori_shape', 'img_shape',
+                 'pad_shape', 'scale_factor', 'flip', 'flip_direction',
+                 'reduce_zero_label', 'fov_mask')
+    dataset = DATASETS.build(dict(
+        type='DRIVEDataset', data_root=str(root),
+        data_prefix=dict(img_path='images/validation',
+                         seg_map_path='annotations/validation'),
+        pipeline=[dict(type='LoadImageFromFile'),
+                  dict(type='LoadAnnotations'),
+                  dict(type='LoadFOVMask'),
+                  dict(type='PackSegInputs', meta_keys=meta_keys)]))
+    fov = dataset[0]['data_samples'].fov_mask
+    assert fov.dtype == bool and fov.shape == (45, 61)
+    assert fov.sum() == 35 * 50
+    (root / 'fov' / 'validation' / '1_mask.png').unlink()
+    with pytest.raises(BadSampleError) as error:
+        dataset[1]
+    assert str(error.value) == (
+        f'{root}/fov/validation/1_mask.png: field-of-view mask not found '
+        f'(for {root}/images/validation/1.png); the FOV metric needs one '
+        'per image')
+
+
+def test_fov_mask_path_replaces_the_last_images_folder():
+    load = TRANSFORMS.build(dict(type='LoadFOVMask'))
+    assert load.mask_path('/d/images/x/images/training/21.tif') == \
+        '/d/images/x/fov/training/21_mask.png'
+    with pytest.raises(BadSampleError, match="no folder 'images' in the "
+                       'path'):
+        load.mask_path('/d/imgs/training/21.png')

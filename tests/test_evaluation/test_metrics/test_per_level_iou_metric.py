@@ -1,4 +1,6 @@
 """PerLevelIoUMetric alone, against IoUs and Dice scores computed by hand."""
+import numpy as np
+import pytest
 import torch
 from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
@@ -6,6 +8,7 @@ from mmseg.structures import SegDataSample
 import mmseg_unetpp  # noqa: F401
 from mmseg_unetpp.evaluation import PerLevelIoUMetric
 from mmseg_unetpp.structures import Levels
+from mmseg_unetpp.utils.errors import ConfigError
 
 LABEL = [[0, 0, 1], [1, 2, 255]]  # 255: ignored
 
@@ -114,3 +117,42 @@ def test_binary_reports_the_foregrounds_own_dice_and_iou():
     # l1 says foreground everywhere: P 7, G 4, P&G 4.
     assert scores['l1.Dice'] == round(100 * 8 / 11, 2)
     assert scores['l1.IoU'] == round(100 * 4 / 7, 2)
+
+
+# Binary: 0 background, 1 vessel; the last column is outside the eye.
+VESSELS = [[0, 1, 1, 0], [1, 1, 0, 1]]
+FOV = [[1, 1, 1, 0], [1, 1, 1, 0]]
+
+
+def test_fov_scores_count_only_pixels_inside_the_field_of_view():
+    m = PerLevelIoUMetric(iou_metrics=['mIoU', 'mDice'], fov=True)
+    m.dataset_meta = dict(classes=('background', 'vessel'))
+    s = sample([[0, 1, 0, 1], [1, 0, 0, 0]], label=VESSELS,
+               l1=[[1, 1, 1, 1], [1, 1, 1, 1]])
+    s['fov_mask'] = np.array(FOV, bool)
+    m.process({}, [s])
+    scores = m.evaluate(1)
+    # Inside the eye: TP 2, FN 2 (pixels (0,2), (1,1)), FP 0, TN 2.
+    assert scores['fov.Dice'] == round(100 * 4 / 6, 2)
+    assert scores['fov.IoU'] == 50.0
+    assert scores['fov.Se'] == 50.0
+    assert scores['fov.Sp'] == 100.0
+    assert scores['fov.Acc'] == round(100 * 4 / 6, 2)
+    # All pixels, as MMSeg counts them: one more FP (0,3), one more FN.
+    assert scores['Dice'] == round(100 * 4 / 8, 2)
+    # Level 1 says vessel everywhere: inside the eye TP 4, FP 2, TN 0.
+    assert scores['l1.fov.Se'] == 100.0 and scores['l1.fov.Sp'] == 0.0
+    assert scores['l1.fov.Dice'] == round(100 * 8 / 10, 2)
+
+
+def test_fov_scores_need_the_mask_and_two_classes():
+    m = PerLevelIoUMetric(fov=True)
+    m.dataset_meta = dict(classes=('background', 'vessel'))
+    with pytest.raises(ConfigError, match="add LoadFOVMask to the test "
+                       "pipeline and 'fov_mask' to PackSegInputs' "
+                       'meta_keys'):
+        m.process({}, [sample(VESSELS, label=VESSELS)])
+    m = PerLevelIoUMetric(fov=True)
+    m.dataset_meta = dict(classes=('a', 'b', 'c'))
+    with pytest.raises(ConfigError, match='the dataset has 3 classes'):
+        m.process({}, [sample(LABEL)])
