@@ -34,7 +34,7 @@ from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
 from ..utils.errors import error_line
-from ..utils.launch import load_config
+from ..utils.launch import data_root_options, load_config, logged_scalars
 from .inference import load_model
 
 FLAGSHIP = 'unetpp_camvid.py'
@@ -173,8 +173,8 @@ def data_options(cfg: Config, data_root: str,
     val splits; the val split is also the test set) at ``sizes``."""
     options: Dict[str, Any] = {}
     loaders = ('train_dataloader', 'val_dataloader', 'test_dataloader')
+    options.update(data_root_options(cfg, data_root))
     for loader in loaders:
-        options[f'{loader}.dataset.data_root'] = data_root
         if sizes.num_workers is not None:
             options[f'{loader}.num_workers'] = sizes.num_workers
             options[f'{loader}.persistent_workers'] = sizes.num_workers > 0
@@ -254,7 +254,7 @@ def train_row(name: str, config: str, options: Dict[str, Any], batch: int,
     if code or not osp.isfile(checkpoint):
         return CheckRow('train', name, 'failed', note=last_line(log_file),
                         details=details)
-    records = [r for r in scalars(work_dir) if 'iter' in r]  # not val's
+    records = [r for r in logged_scalars(work_dir) if 'iter' in r]  # not val's
     timed = [r for r in records if r['iter'] > sizes.warmup_iters]
     step_s = sum(r['time'] for r in timed) / len(timed)
     data_s = sum(r['data_time'] for r in timed) / len(timed)
@@ -267,14 +267,6 @@ def train_row(name: str, config: str, options: Dict[str, Any], batch: int,
         peak_mb=max(memory) if memory else peak_rss,
         note=f'loss {loss:.3f}; data loading {100 * data_s / step_s:.0f}% '
         'of a step', details=details)
-
-
-def scalars(work_dir: str) -> List[dict]:
-    """The records of the newest run's ``vis_data/scalars.json``."""
-    paths = sorted(glob.glob(osp.join(work_dir, '*', 'vis_data',
-                                      'scalars.json')))
-    with open(paths[-1]) as f:
-        return [json.loads(line) for line in f if line.strip()]
 
 
 def test_row(config: str, checkpoint: str, options: Dict[str, Any],

@@ -1,10 +1,12 @@
 """What every tool shares: one-line errors (:func:`run_tool`), config
 loading, the runner, the CPU launcher."""
 import argparse
+import glob
+import json
 import logging
 import os.path as osp
 import sys
-from typing import Any, Callable, Dict, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import torch
 import torch.distributed as dist
@@ -225,6 +227,21 @@ def data_root_options(cfg: Config, data_root: str) -> Dict[str, str]:
         if dataset:
             point(dataset, f'{loader}.dataset')
     return options
+
+
+def logged_scalars(work_dir: str) -> List[dict]:
+    """The records MMEngine logged for the newest run in ``work_dir``
+    (its ``TIMESTAMP/vis_data/scalars.json``), one dict per line.
+
+    Raises:
+        RuntimeError: when no run in ``work_dir`` logged any.
+    """
+    paths = sorted(glob.glob(osp.join(work_dir, '*', 'vis_data',
+                                      'scalars.json')))
+    if not paths:
+        raise RuntimeError(f'no scalars.json under {work_dir}')
+    with open(paths[-1]) as f:
+        return [json.loads(line) for line in f if line.strip()]
 
 
 def set_work_dir(cfg: Config, work_dir: Optional[str], config: str) -> None:

@@ -35,6 +35,7 @@ from mmseg_unetpp.utils.launch import (
     ArgumentParser,
     data_root_options,
     load_config,
+    logged_scalars,
     run_tool,
 )
 
@@ -72,17 +73,6 @@ def parse_args(argv=None):
         if not osp.isfile(config):
             parser.error(f'config not found: {config}')
     return args
-
-
-def scalars(work_dir: str) -> List[dict]:
-    """The records of the newest run's ``vis_data/scalars.json``."""
-    runs = sorted(d for d in os.listdir(work_dir)
-                  if osp.isfile(osp.join(work_dir, d, 'vis_data',
-                                         'scalars.json')))
-    if not runs:
-        raise RuntimeError(f'no scalars.json under {work_dir}')
-    with open(osp.join(work_dir, runs[-1], 'vis_data', 'scalars.json')) as f:
-        return [json.loads(line) for line in f if line.strip()]
 
 
 def train_all(jobs: List[dict], log_name: str) -> None:
@@ -124,7 +114,7 @@ def calibrate(jobs: List[dict], iters: int) -> None:
         ]
     train_all(jobs, 'calibration.log')
     for job in jobs:
-        times = [r['time'] for r in scalars(job['work_dir'])
+        times = [r['time'] for r in logged_scalars(job['work_dir'])
                  if 'time' in r and r['iter'] > WARMUP_ITERS]
         job['step'] = sum(times) / len(times)
 
@@ -175,7 +165,7 @@ def main(argv=None) -> None:
     train_all(jobs, 'train.log')
     rows = []
     for job in jobs:
-        records = scalars(job['work_dir'])
+        records = logged_scalars(job['work_dir'])
         logged = [r for r in records if 'time' in r]
         # Every logged time is the mean of the 20 iterations before it.
         trained = sum(r['time'] for r in logged) * 20

@@ -1,5 +1,4 @@
 """Refuse a checkpoint that does not fit the model."""
-from mmengine.model import BaseTTAModel, is_model_wrapper
 from mmseg.registry import HOOKS
 
 from ...utils.checkpoint import (
@@ -7,7 +6,7 @@ from ...utils.checkpoint import (
     compare_state_dicts,
     strip_wrapper_prefix,
 )
-from .switchable_hook import SwitchableHook
+from .switchable_hook import SwitchableHook, unwrap_model
 
 
 @HOOKS.register_module()
@@ -49,10 +48,8 @@ class CheckpointMatchHook(SwitchableHook):
         Raises:
             CheckpointMismatchError: see ``strict``.
         """
-        model = runner.model
         # As MMEngine's load_state_dict: into the model inside DDP or TTA.
-        while is_model_wrapper(model) or isinstance(model, BaseTTAModel):
-            model = model.module
+        model = unwrap_model(runner.model, tta=True)
         # Keyed as MMEngine's Runner.load_checkpoint loads it (revise_keys).
         state = strip_wrapper_prefix(checkpoint.get('state_dict', checkpoint))
         source = runner.cfg.get('load_from') or 'the checkpoint'

@@ -5,12 +5,11 @@ from typing import Iterator, List, Optional, Tuple
 
 import torch.nn as nn
 from mmengine.dist import all_gather_object, get_dist_info
-from mmengine.model import is_model_wrapper
 from mmseg.registry import HOOKS
 
 from ...datasets.sample_check import check_dataset_samples, dataset_samples
 from ...utils.errors import ConfigError, DataCheckError
-from .switchable_hook import SwitchableHook
+from .switchable_hook import SwitchableHook, unwrap_model
 
 
 def decode_heads(model: nn.Module) -> Iterator[Tuple[str, nn.Module]]:
@@ -41,9 +40,7 @@ def check_num_classes(model: nn.Module, classes: Tuple[str, ...],
     Raises:
         ConfigError: naming the head's config key and both numbers.
     """
-    while is_model_wrapper(model):
-        model = model.module
-    for key, head in decode_heads(model):
+    for key, head in decode_heads(unwrap_model(model)):
         num_classes = getattr(head, 'num_classes', None)
         if num_classes is None or num_classes == len(classes):
             continue

@@ -2,12 +2,12 @@
 from typing import Dict, Optional
 
 from mmengine.hooks import CheckpointHook
-from mmengine.model import is_model_wrapper
 from mmseg.registry import HOOKS
 
 from ...models.decode_heads import DeepSupervisionHead
+from ...utils.checkpoint import FUSION_KEY
 from .checkpoint_after_val_hook import CheckpointAfterValHook
-from .switchable_hook import SwitchableHook
+from .switchable_hook import SwitchableHook, unwrap_model
 
 
 @HOOKS.register_module()
@@ -76,16 +76,8 @@ class FusionSelectHook(SwitchableHook):
         """
         head = _head(runner)
         weights = checkpoint.get('state_dict')
-        if head is None or weights is None:
-            return
-        model = runner.model
-        while is_model_wrapper(model):
-            model = model.module
-        prefix = next(name for name, module in model.named_modules()
-                      if module is head)
-        key = f'{prefix}.fusion_weights'
-        if key in weights:
-            weights[key] = head.fusion_weights.detach().cpu().clone()
+        if head is not None and weights is not None and FUSION_KEY in weights:
+            weights[FUSION_KEY] = head.fusion_weights.detach().cpu().clone()
 
     def after_val_epoch(self,
                         runner,
@@ -116,8 +108,5 @@ class FusionSelectHook(SwitchableHook):
 
 def _head(runner) -> Optional[DeepSupervisionHead]:
     """The model's ``DeepSupervisionHead``, if it has one."""
-    model = runner.model
-    while is_model_wrapper(model):
-        model = model.module
-    head = getattr(model, 'decode_head', None)
+    head = getattr(unwrap_model(runner.model), 'decode_head', None)
     return head if isinstance(head, DeepSupervisionHead) else None

@@ -4,12 +4,11 @@ from typing import Dict, Iterable, Optional, Tuple
 
 import torch
 from mmengine.dist import all_gather_object, all_reduce, is_distributed
-from mmengine.model import is_model_wrapper
 from mmseg.registry import HOOKS
 
 from ...utils.errors import NonFiniteLossError, NonFiniteWeightsError
 from ..optimizers import SkipNonFiniteOptimWrapper
-from .switchable_hook import SwitchableHook
+from .switchable_hook import SwitchableHook, unwrap_model
 
 SKIPPED_KEY = 'skipped_nonfinite_steps'
 
@@ -129,9 +128,8 @@ class NonFiniteLossHook(SwitchableHook):
         return bad
 
     def _check_weights(self, runner, when: str) -> None:
-        model = runner.model.module if is_model_wrapper(
-            runner.model) else runner.model
-        name = first_non_finite(model.state_dict().items())
+        name = first_non_finite(
+            unwrap_model(runner.model).state_dict().items())
         if name is not None:
             self._raise(runner, when, name)
 

@@ -2,15 +2,14 @@
 them."""
 from typing import Optional
 
-from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 from mmseg.registry import HOOKS
 
 from ...models.segmentors import DeepSupervisionEncoderDecoder
+from .switchable_hook import SwitchableHook, unwrap_model
 
 
 @HOOKS.register_module()
-class PerLevelPredictionHook(Hook):
+class PerLevelPredictionHook(SwitchableHook):
     """Turn the model's ``per_level`` on for a validation or test run whose
     evaluator asks for it, and back to its value after the run.
 
@@ -25,6 +24,10 @@ class PerLevelPredictionHook(Hook):
 
     Nothing is done for another model (a TTA wrapper included: only the
     accurate prediction is merged).
+
+    Args:
+        enabled (bool): Run the hook (``default_hooks.per_level_prediction``;
+            off, val and test score the prediction alone). Default: True.
     """
 
     def before_val(self, runner) -> None:
@@ -59,7 +62,5 @@ class PerLevelPredictionHook(Hook):
 
 def _segmentor(runner) -> Optional[DeepSupervisionEncoderDecoder]:
     """The runner's ``DeepSupervisionEncoderDecoder``, if it is one."""
-    model = runner.model
-    while is_model_wrapper(model):
-        model = model.module
+    model = unwrap_model(runner.model)
     return model if isinstance(model, DeepSupervisionEncoderDecoder) else None

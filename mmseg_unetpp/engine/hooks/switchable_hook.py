@@ -1,6 +1,8 @@
-"""The base of this package's hooks: registered by name, switched off by
-name."""
+"""The base of this package's hooks (registered by name, switched off by
+name) and the model they look at."""
+import torch.nn as nn
 from mmengine.hooks import Hook
+from mmengine.model import BaseTTAModel, is_model_wrapper
 
 
 def _skip(*args, **kwargs) -> None:
@@ -36,3 +38,13 @@ class SwitchableHook(Hook):
         if not enabled:
             for stage in Hook.stages:
                 setattr(self, stage, _skip)
+
+
+def unwrap_model(model: nn.Module, tta: bool = False) -> nn.Module:
+    """The model inside DDP (or another MMEngine model wrapper) and, with
+    ``tta``, inside a TTA model, as MMEngine's ``load_state_dict`` reaches
+    it."""
+    while is_model_wrapper(model) or (tta and isinstance(model,
+                                                         BaseTTAModel)):
+        model = model.module
+    return model

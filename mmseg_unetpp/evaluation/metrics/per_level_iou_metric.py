@@ -116,8 +116,9 @@ class PerLevelIoUMetric(IoUMetric):
         metrics.update(self._foreground([sum(a) for a in zip(
             *(r[0] for r in results))]))
         inside = {}
+        # The accurate prediction (None) first, then the levels in order.
         for levels in sorted({k for r in results for k in r[2]},
-                             key=lambda k: (k is not None, k or Levels(1))):
+                             key=lambda k: (k is not None, k)):
             areas = [sum(a) for a in zip(*(r[2][levels] for r in results))]
             prefix = '' if levels is None else f'{levels.name}.'
             inside.update({f'{prefix}fov.{k}': v

@@ -16,6 +16,7 @@ from mmseg_unetpp.engine.hooks import (
     DataCheckHook,
     FusionSelectHook,
     NonFiniteLossHook,
+    PerLevelPredictionHook,
     SyncBuffersEveryIterHook,
 )
 from mmseg_unetpp.utils.checkpoint import load_from_local_weights_only
@@ -31,6 +32,7 @@ HOOKS = {
     'checkpoint_match': CheckpointMatchHook,
     'sync_buffers': SyncBuffersEveryIterHook,
     'fusion_select': FusionSelectHook,
+    'per_level_prediction': PerLevelPredictionHook,
 }
 
 
