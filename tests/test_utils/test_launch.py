@@ -45,7 +45,7 @@ def test_bad_size_argument_is_one_line_naming_it(capsys):
 
 
 DRIVE_CONFIG = (Path(__file__).resolve().parents[2] / 'configs' / 'unetpp' /
-                'unetpp-l4-w32_ds-bce-dice_4xb4-40k_drive-64x64.py')
+                'unetpp-l4-w32_ds-ce-dice_4xb4-40k_drive-64x64.py')
 
 
 def test_data_root_reaches_the_dataset_inside_repeat_dataset(tmp_path):

@@ -5,6 +5,7 @@ import torch
 import torch.nn as nn
 from mmengine.model import BaseModule
 from mmseg.models.decode_heads import FCNHead
+from mmseg.models.utils import resize
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, SampleList
 from torch import Tensor
@@ -322,6 +323,9 @@ class DeepSupervisionHead(BaseModule):
                                                  self.loss_weights,
                                                  self.branches, seg_logits):
             scores = branch.loss_by_feat(logits, batch_data_samples)
+            if self.out_channels == 1:
+                scores['acc_seg'] = self.binary_accuracy(
+                    logits, batch_data_samples)
             for name, value in scores.items():
                 if 'loss' in name:
                     value = value * weight
@@ -338,6 +342,26 @@ class DeepSupervisionHead(BaseModule):
                 losses[f'{Levels(level).name}.loss_distill'] = \
                     self.distill_loss(logits, teacher)
         return losses
+
+
+    def binary_accuracy(self, seg_logits: Tensor,
+                        batch_data_samples: SampleList) -> Tensor:
+        """Pixel accuracy (%) of a one-channel branch: its pixels above
+        ``threshold`` are foreground.
+
+        MMSeg's ``accuracy`` takes the top channel, which for one channel
+        is always class 0: it would log the share of background pixels,
+        the same for every branch, whatever they predict.
+        """
+        first = self.branches[0]
+        labels = first._stack_batch_gt(batch_data_samples).squeeze(1)
+        logits = resize(seg_logits, size=labels.shape[1:], mode='bilinear',
+                        align_corners=self.align_corners)
+        pred = (logits.squeeze(1).sigmoid() > self.threshold).long()
+        valid = labels != first.ignore_index
+        if not valid.any():
+            return seg_logits.new_zeros(())
+        return (pred[valid] == labels[valid]).float().mean() * 100
 
 
 def _check_binary(kwargs: dict) -> None:

@@ -12,7 +12,7 @@ from PIL import Image
 from mmseg_unetpp.utils.errors import DataCheckError
 
 DRIVE_CONFIG = (Path(__file__).resolve().parents[3] / 'configs' / 'unetpp' /
-                'unetpp-l4-w32_ds-bce-dice_4xb4-40k_drive-64x64.py')
+                'unetpp-l4-w32_ds-ce-dice_4xb4-40k_drive-64x64.py')
 
 
 @pytest.fixture

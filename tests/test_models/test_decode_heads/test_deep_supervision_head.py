@@ -128,6 +128,29 @@ def test_binary_segmentation():
                                rtol=1e-4)
 
 
+def test_binary_accuracy_counts_the_pixels_above_the_threshold():
+    """MMSeg's accuracy takes the top channel: always class 0 for one
+    channel, the same figure for every branch."""
+    head = make_head(**BINARY_HEAD)
+    samples = make_samples(num_classes=2)
+    labels = torch.stack([s.gt_sem_seg.data[0] for s in samples])
+    labels[0, :3] = 255  # ignored
+    for sample, label in zip(samples, labels):
+        sample.gt_sem_seg.data = label[None]
+    right = torch.where(labels == 1, 9.0, -9.0)[:, None]
+    inverted = -right
+    valid = labels != 255
+    with torch.no_grad():
+        for branch in head.branches:  # each branch passes its input on
+            branch.forward = lambda inputs: inputs[0]
+        everywhere = torch.full_like(right, 9.0)
+        losses = head.loss((right, inverted, everywhere), samples, dict())
+    assert losses['l1.acc_seg'].item() == pytest.approx(100.0)
+    assert losses['l2.acc_seg'].item() == pytest.approx(0.0)
+    foreground = (labels[valid] == 1).float().mean().item() * 100
+    assert losses['l3.acc_seg'].item() == pytest.approx(foreground, abs=1e-4)
+
+
 @pytest.mark.parametrize('kwargs, pattern', [
     (dict(loss_weights=[1.0, 1.0]), r'loss_weights has 2 .* 3 branches'),
     (dict(mode='fast', level=4),
