@@ -1,0 +1,39 @@
+# CPU budget run on DRIVE: UNet++ over ImageNet-pretrained
+# EfficientNet-Lite0 with a row at stride 2 for thin vessels (the nested
+# decoder on the encoder's stride 2/4/8/16/32 features, 16/24/40/112/320
+# channels, nodes 48 wide; deep supervision on X(0,1)..X(0,4) at stride
+# 2), the paper's loss on two softmax channels, 64x64 crops, batch 4,
+# 64x64 windows at stride 42 run 16 per forward. The CPU schedule (AdamW,
+# 50-iteration warm-up, poly decay ending at train_cfg.max_iters, which
+# tools/analysis_tools/side_by_side.py sets for a wall-clock budget: 6734
+# iterations in 1200 s on one core), one validation after the last
+# iteration; the data loaded in the training process.
+_base_ = [
+    '../_base_/default_runtime.py',
+    '../_base_/models/unetpp_efficientnet-lite0.py',
+    'mmseg::_base_/datasets/drive.py',
+    '../_base_/schedules/cpu_budget.py'
+]
+crop_size = (64, 64)
+model = dict(
+    data_preprocessor=dict(size=crop_size),
+    backbone=dict(out_indices=(0, 1, 2, 3, 4)),
+    neck=dict(in_channels=[16, 24, 40, 112, 320], channels=48),
+    decode_head=dict(
+        num_classes=2,
+        in_index=[0, 1, 2, 3],
+        loss_weights=[1.0, 1.0, 1.0, 1.0],
+        loss_decode=[
+            dict(type='CrossEntropyLoss', use_sigmoid=False,
+                 avg_non_ignore=True, loss_weight=0.5),
+            dict(type='SoftDiceLoss', loss_weight=1.0)
+        ]),
+    test_cfg=dict(mode='slide', crop_size=crop_size, stride=(42, 42),
+                  batch_windows=16))
+loader = dict(num_workers=0, persistent_workers=False)
+train_dataloader = dict(batch_size=4, **loader)
+val_dataloader = loader
+test_dataloader = val_dataloader
+val_evaluator = dict(type='PerLevelIoUMetric', iou_metrics=['mIoU', 'mDice'])
+test_evaluator = val_evaluator
+train_cfg = dict(max_iters=6700)
