@@ -12,7 +12,7 @@
 _base_ = [
     '../_base_/default_runtime.py',
     '../_base_/models/unetpp_ce-dice.py',
-    'mmseg::_base_/datasets/drive.py',
+    '../_base_/datasets/drive_cpu.py',
     '../_base_/schedules/cpu_budget.py'
 ]
 crop_size = (64, 64)
@@ -20,10 +20,4 @@ model = dict(
     data_preprocessor=dict(size=crop_size),
     test_cfg=dict(mode='slide', crop_size=crop_size, stride=(42, 42),
                   batch_windows=16))
-loader = dict(num_workers=0, persistent_workers=False)
-train_dataloader = dict(batch_size=4, **loader)
-val_dataloader = loader
-test_dataloader = val_dataloader
-val_evaluator = dict(type='PerLevelIoUMetric', iou_metrics=['mIoU', 'mDice'])
-test_evaluator = val_evaluator
 train_cfg = dict(max_iters=3200)

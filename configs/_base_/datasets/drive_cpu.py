@@ -1,0 +1,11 @@
+# DRIVE as MMSeg's dataset base has it (64x64 crops of the 15 training
+# images, sliding-window tests), for one CPU core: batch 4, the data loaded
+# in the training process, scored by mIoU and mDice per level with the
+# vessels' own IoU and Dice.
+_base_ = ['mmseg::_base_/datasets/drive.py']
+loader = dict(num_workers=0, persistent_workers=False)
+train_dataloader = dict(batch_size=4, **loader)
+val_dataloader = loader
+test_dataloader = val_dataloader
+val_evaluator = dict(type='PerLevelIoUMetric', iou_metrics=['mIoU', 'mDice'])
+test_evaluator = val_evaluator
