@@ -5,6 +5,7 @@ import torch
 import torch.nn as nn
 from mmengine.model import BaseModule
 from mmseg.models.decode_heads import FCNHead
+from mmseg.models.losses import accuracy
 from mmseg.models.utils import resize
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, SampleList
@@ -343,25 +344,25 @@ class DeepSupervisionHead(BaseModule):
                     self.distill_loss(logits, teacher)
         return losses
 
-
+    @torch.no_grad()
     def binary_accuracy(self, seg_logits: Tensor,
                         batch_data_samples: SampleList) -> Tensor:
-        """Pixel accuracy (%) of a one-channel branch: its pixels above
-        ``threshold`` are foreground.
+        """Pixel accuracy (%) of a one-channel branch, its pixels above
+        ``threshold`` foreground: MMSeg's ``accuracy`` on the two logits
+        (0, logit - logit(threshold)), whose top channel is that
+        prediction.
 
-        MMSeg's ``accuracy`` takes the top channel, which for one channel
-        is always class 0: it would log the share of background pixels,
-        the same for every branch, whatever they predict.
+        MMSeg's ``accuracy`` on the one channel takes its top channel,
+        always class 0: it would log the share of background pixels, the
+        same for every branch, whatever they predict.
         """
         first = self.branches[0]
         labels = first._stack_batch_gt(batch_data_samples).squeeze(1)
         logits = resize(seg_logits, size=labels.shape[1:], mode='bilinear',
                         align_corners=self.align_corners)
-        pred = (logits.squeeze(1).sigmoid() > self.threshold).long()
-        valid = labels != first.ignore_index
-        if not valid.any():
-            return seg_logits.new_zeros(())
-        return (pred[valid] == labels[valid]).float().mean() * 100
+        margin = logits - torch.logit(logits.new_tensor(self.threshold))
+        return accuracy(torch.cat([torch.zeros_like(margin), margin], dim=1),
+                        labels, ignore_index=first.ignore_index)
 
 
 def _check_binary(kwargs: dict) -> None:
