@@ -90,8 +90,9 @@ def make_config_data(root: Path) -> dict:
 
 
 def shrink(cfg, data_roots: dict, work_dir: str):
-    """Generated data, batch 1, small crops, small slide windows, one
-    iteration, datasets not serialized."""
+    """Generated data, batch 2 (a BN after a global pool, as in UPerNet's
+    and DeepLabV3+'s heads, needs two samples), small crops, small slide
+    windows, one iteration, datasets not serialized."""
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         cfg[loader].update(num_workers=0, persistent_workers=False)
         dataset = cfg[loader].dataset
@@ -107,7 +108,7 @@ def shrink(cfg, data_roots: dict, work_dir: str):
                 data_prefix=dict(img_path='val', seg_map_path='valannot'))
     if cfg.model.test_cfg.get('mode') == 'slide':
         cfg.model.test_cfg.update(crop_size=(32, 32), stride=(21, 21))
-    cfg.train_dataloader.batch_size = 1
+    cfg.train_dataloader.batch_size = 2
     train = cfg.train_dataloader.dataset
     for t in train.get('pipeline') or train.dataset.pipeline:
         if t.type == 'RandomResize':

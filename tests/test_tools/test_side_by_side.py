@@ -29,5 +29,25 @@ def test_iterations_follow_each_step_time(tmp_path, capsys):
         assert 'mIoU' in run['metrics'] and 'l2.mIoU' in run['metrics']
     # The wider model's step is slower: it gets fewer iterations.
     assert runs[0]['iters'] >= runs[1]['iters']
+    # The first of the 3 val frames chooses the levels, the others are
+    # scored: the validation runs over 2 frames, after the choice.
+    assert (result['select_frames'], result['scored_frames']) == ([0],
+                                                                  [1, 2])
+    for k, name in enumerate(('w4', 'w16')):
+        log = (work / f'{k}_{name}' / 'run' / 'train.log').read_text()
+        assert 'accurate mode averages' in log
+        assert '(selection split mIoU' in log
+        assert 'Iter(val) [2/2]' in log and 'Iter(val) [3/3]' not in log
     table = capsys.readouterr().out
-    assert '| w4.py' in table and 'default after training' in table
+    assert '| w4.py' in table and 'mean of levels (fixed)' in table
+    assert 'levels chosen on val frames 0-0, scores on frames 1-2' in table
+
+
+def test_too_few_val_frames_to_split(tmp_path, capsys):
+    data = make_data(tmp_path / 'data', num_val=1)
+    config = write_config(tmp_path / 'w4.py', data)
+    assert run_main('analysis_tools/side_by_side.py', config, '--budget',
+                    1) == 1
+    error = capsys.readouterr().err.strip().splitlines()[-1]
+    assert error.endswith('--select-split 0.25 leaves no val frame '
+                                 'to score (1 frames)')

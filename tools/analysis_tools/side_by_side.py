@@ -2,7 +2,8 @@
 
 ``python tools/analysis_tools/side_by_side.py CONFIG [CONFIG ...]
 --budget SECONDS [--cores 0 1] [--calibration-iters 40] [--seed 0]
-[--work-dir DIR] [--data-root DIR] [--options 'k=v k=v' ...]``
+[--select-split 0.25] [--work-dir DIR] [--data-root DIR]
+[--options 'k=v k=v' ...]``
 
 Each run has a core of its own (``taskset``) and one thread; the runs go
 at the same time, so that they see the same machine:
@@ -15,12 +16,23 @@ at the same time, so that they see the same machine:
 3. the real runs train, validate once after their last iteration, and the
    table gives iterations, the measured training time and the val scores.
 
+A choice made on val and scored on the same val overstates it. So the
+first ``--select-split`` of the val frames (a quarter, rounded; at least
+one) is the selection split: ``FusionSelectHook`` chooses accurate mode's
+levels there (its ``indices``), and every config is validated on the other
+frames alone. The table's default prediction is that choice scored on
+frames it was not made on; beside it are the mean of all levels (a
+prediction fixed before any scoring) and the best level or mean on the
+scored frames (chosen on them: optimistic). ``--select-split 0`` chooses
+and scores on the whole val set.
+
 ``--options`` takes one quoted string of ``--cfg-options`` per config (in
 the order of the configs; ``''`` for none). ``--data-root DIR`` points the
 train, val and test sets of every config at ``DIR``, inside dataset
 wrappers (MMSeg's DRIVE base wraps its train set in ``RepeatDataset``).
 ``DIR/side_by_side.json`` keeps the table.
 """
+import argparse
 import json
 import os
 import os.path as osp
@@ -28,8 +40,13 @@ import shlex
 import subprocess
 import sys
 import time
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
+from mmengine.config import DictAction
+from mmengine.registry import init_default_scope
+from mmseg.registry import DATASETS
+
+from mmseg_unetpp.structures import Levels
 from mmseg_unetpp.utils.errors import UserError
 from mmseg_unetpp.utils.launch import (
     ArgumentParser,
@@ -53,6 +70,9 @@ def parse_args(argv=None):
                         help='one CPU core per config (default: 0, 1, ...)')
     parser.add_argument('--calibration-iters', type=int, default=40)
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--select-split', type=float, default=0.25,
+                        help='share of the val frames (the first ones) on '
+                        "which FusionSelectHook chooses; 0: on all of val")
     parser.add_argument('--options', nargs='+', default=None,
                         help="one quoted '--cfg-options' string per config")
     parser.add_argument('--work-dir', default='work_dirs/side_by_side')
@@ -69,6 +89,9 @@ def parse_args(argv=None):
     if args.calibration_iters <= WARMUP_ITERS + 5:
         parser.error('--calibration-iters must be > '
                      f'{WARMUP_ITERS + 5}, got {args.calibration_iters}')
+    if not 0 <= args.select_split < 1:
+        parser.error('--select-split must be in [0, 1), got '
+                     f'{args.select_split}')
     for config in args.configs:
         if not osp.isfile(config):
             parser.error(f'config not found: {config}')
@@ -137,18 +160,56 @@ def base_options(config: str, options: str, seed: int,
     return found + shlex.split(options)
 
 
+def val_split(config: str, options: List[str],
+              share: float) -> Tuple[List[int], List[int]]:
+    """The val frames that choose (the first ``share`` of them, at least
+    one) and those that are scored (the rest)."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--options', nargs='*', action=DictAction)
+    cfg = load_config(config, parser.parse_args(
+        ['--options', *options]).options)
+    init_default_scope(cfg.get('default_scope', 'mmseg'))
+    num = len(DATASETS.build(cfg.val_dataloader.dataset))
+    select = max(1, round(share * num))
+    if select >= num:
+        raise UserError(f'{config}: --select-split {share} leaves no val '
+                        f'frame to score ({num} frames)')
+    return list(range(select)), list(range(select, num))
+
+
+def split_options(config: str, select: List[int],
+                  scored: List[int]) -> List[str]:
+    """``--cfg-options`` that validate on the ``scored`` frames and give
+    ``FusionSelectHook`` (where the config has it) the ``select`` ones."""
+    key = 'val_dataloader.dataset'
+    dataset = load_config(config).val_dataloader.dataset
+    while isinstance(dataset.get('dataset'), dict):
+        dataset, key = dataset['dataset'], key + '.dataset'
+    found = [f"{key}.indices=[{','.join(map(str, scored))}]"]
+    if 'fusion_select' in (load_config(config).get('default_hooks') or {}):
+        found.append('default_hooks.fusion_select.indices='
+                     f"[{','.join(map(str, select))}]")
+    return found
+
+
 def main(argv=None) -> None:
     args = parse_args(argv)
-    jobs = []
+    jobs, splits = [], []
     for k, (config, core, options) in enumerate(
             zip(args.configs, args.cores, args.options)):
         name = osp.splitext(osp.basename(config))[0]
+        found = base_options(config, options, args.seed, args.data_root)
+        if args.select_split:
+            splits.append(val_split(config, found, args.select_split))
+            found += split_options(config, *splits[-1])
         jobs.append(dict(
             config=config, core=core, name=name,
             root=osp.join(args.work_dir, f'{k}_{name}'),
-            user_options=shlex.split(options),
-            base_options=base_options(config, options, args.seed,
-                                      args.data_root)))
+            user_options=shlex.split(options), base_options=found))
+    if any(split != splits[0] for split in splits):
+        raise UserError('the configs have val sets of different sizes: '
+                        'their scores would not compare')
+    select, scored = splits[0] if splits else ([], [])
     start = time.time()
     calibrate(jobs, args.calibration_iters)
     for job in jobs:
@@ -177,25 +238,41 @@ def main(argv=None) -> None:
                          metrics=final_metrics(records)))
     result = dict(budget=args.budget, seed=args.seed,
                   calibration_iters=args.calibration_iters,
+                  select_frames=select, scored_frames=scored,
                   wall_seconds=round(time.time() - start), runs=rows)
     os.makedirs(args.work_dir, exist_ok=True)
     with open(osp.join(args.work_dir, 'side_by_side.json'), 'w') as f:
         json.dump(result, f, indent=2)
-    print(f'\nbudget {args.budget:g} s per run, seed {args.seed}')
-    print('| config | s/iter | iterations | trained (s) | val mIoU | '
-          'default after training | per level |')
-    print('|---|---|---|---|---|---|---|')
-    for row in rows:
+    print_table(result)
+
+
+def print_table(result: dict) -> None:
+    """The Markdown table of a ``side_by_side.json``."""
+    select, scored = result['select_frames'], result['scored_frames']
+    print(f"\nbudget {result['budget']:g} s per run, seed {result['seed']}"
+          + (f'; levels chosen on val frames {select[0]}-{select[-1]}, '
+             f'scores on frames {scored[0]}-{scored[-1]}' if select else
+             '; levels chosen and scored on all of val'))
+    print('| config | s/iter | iterations | trained (s) | default '
+          'prediction | mean of levels (fixed) | best on the scored '
+          'frames | per level |')
+    print('|---|---|---|---|---|---|---|---|')
+    nan = float('nan')
+    for row in result['runs']:
         m = row['metrics']
         others = {k[:-len('.mIoU')]: v for k, v in m.items()
                   if k.endswith('.mIoU')}
         levels = ', '.join(f'{k} {v:.2f}' for k, v in others.items())
-        # FusionSelectHook makes the best of these the default prediction.
-        default = max(others.values()) if others else m.get('mIoU')
+        # Without a selection split, FusionSelectHook makes the best of
+        # these the default prediction after this validation.
+        best = max(others.values()) if others else m.get('mIoU', nan)
+        default = m.get('mIoU', nan) if select else best
+        runs = [Levels.parse(k) for k in others]
+        mean = others[max(runs, key=len).name] if runs else nan
         print(f"| {osp.basename(row['config'])} {' '.join(row['options'])} "
               f"| {row['calibrated_step']:.3f} | {row['iters']} | "
-              f"{row['train_seconds']:.0f} | {m.get('mIoU', float('nan')):.2f}"
-              f' | {default:.2f} | {levels} |')
+              f"{row['train_seconds']:.0f} | {default:.2f} | {mean:.2f} | "
+              f'{best:.2f} | {levels} |')
 
 
 if __name__ == '__main__':

@@ -1,6 +1,9 @@
-"""Choose on val which levels accurate mode averages."""
-from typing import Dict, Optional
+"""Choose which levels accurate mode averages: on val, or on a split of
+its own."""
+import copy
+from typing import Dict, Optional, Sequence
 
+import torch
 from mmengine.hooks import CheckpointHook
 from mmseg.registry import HOOKS
 
@@ -34,6 +37,15 @@ class FusionSelectHook(SwitchableHook):
     ``state_dict``, where ``EMAHook`` (priority ``NORMAL``) would otherwise
     leave its average's copy from before the validation.
 
+    A choice made on val and scored on the same val overstates what the
+    choice gives on other data. With a selection split of its own
+    (``dataloader``, or ``indices``: frames of the val set), the hook
+    instead scores every level on that split before each validation and
+    chooses there, so that the validation's ``mIoU`` is the score of the
+    default prediction on frames the choice was not made on. Give the
+    validation the other frames (the val dataset's ``indices``, as
+    ``tools/analysis_tools/side_by_side.py --select-split`` does).
+
     Nothing is done for a model without a ``DeepSupervisionHead`` or when
     the metrics hold no per-level scores.
 
@@ -43,15 +55,34 @@ class FusionSelectHook(SwitchableHook):
         enabled (bool): Choose the fusion (``default_hooks.fusion_select``;
             off, accurate mode keeps the head's ``fuse_levels``).
             Default: True.
+        dataloader (dict, optional): The dataloader (as ``val_dataloader``)
+            of the selection split, scored with the val evaluator.
+            Default: None (choose on the validation's own scores).
+        indices (list[int], optional): The selection split as frames of the
+            val set: ``val_dataloader`` with its dataset's ``indices`` set
+            to these. Default: None.
     """
 
     priority = 'LOW'  # before the checkpoint hooks' after_val_epoch
 
     def __init__(self,
                  metric: Optional[str] = None,
-                 enabled: bool = True) -> None:
+                 enabled: bool = True,
+                 dataloader: Optional[dict] = None,
+                 indices: Optional[Sequence[int]] = None) -> None:
         super().__init__(enabled)
+        if dataloader is not None and indices is not None:
+            raise ValueError('FusionSelectHook: give dataloader or indices '
+                             '(frames of the val set), not both')
+        if indices is not None and (
+                not isinstance(indices, (list, tuple)) or not indices
+                or not all(isinstance(i, int) and i >= 0 for i in indices)):
+            raise ValueError('FusionSelectHook: indices must be a non-empty '
+                             f'list of frame numbers >= 0, got {indices!r}')
         self.metric = metric
+        self.dataloader = dataloader
+        self.indices = None if indices is None else list(indices)
+        self._loader = None
 
     def before_train(self, runner) -> None:
         """Warn when checkpoints are written before the validation of
@@ -79,12 +110,64 @@ class FusionSelectHook(SwitchableHook):
         if head is not None and weights is not None and FUSION_KEY in weights:
             weights[FUSION_KEY] = head.fusion_weights.detach().cpu().clone()
 
+    def before_val_epoch(self, runner) -> None:
+        """With a selection split: score it and choose there, so that the
+        validation scores the choice."""
+        head = _head(runner)
+        if head is None or (self.dataloader is None
+                            and self.indices is None):
+            return
+        self._choose(runner, head, self._select_scores(runner),
+                     'selection split')
+
     def after_val_epoch(self,
                         runner,
                         metrics: Optional[Dict[str, float]] = None) -> None:
-        """Make accurate mode average the best-scoring levels."""
+        """Without a selection split: make accurate mode average the levels
+        that scored best on this validation."""
         head = _head(runner)
-        if head is None or not metrics:
+        if (head is None or self.dataloader is not None
+                or self.indices is not None):
+            return
+        self._choose(runner, head, metrics, 'val')
+
+    def _select_scores(self, runner) -> Dict[str, float]:
+        """Every level's scores on the selection split (the val
+        evaluator's metrics)."""
+        if self._loader is None:
+            if self.dataloader is not None:
+                loader = copy.deepcopy(self.dataloader)
+            else:
+                loader = copy.deepcopy(runner.cfg.get('val_dataloader'))
+                if not loader:
+                    raise ValueError('FusionSelectHook: indices name frames '
+                                     'of the val set, but there is no '
+                                     'val_dataloader')
+                _innermost(loader['dataset'])['indices'] = self.indices
+            self._loader = runner.build_dataloader(
+                loader, seed=runner.seed)
+        # The val loop's evaluator: its metrics hold no results between
+        # two evaluations.
+        evaluator = runner.val_loop.evaluator
+        segmentor = unwrap_model(runner.model)
+        per_level = segmentor.per_level
+        segmentor.per_level = True  # every level and mean, to choose from
+        runner.model.eval()
+        try:
+            with torch.no_grad():
+                for batch in self._loader:
+                    evaluator.process(
+                        data_samples=runner.model.val_step(batch),
+                        data_batch=batch)
+        finally:
+            segmentor.per_level = per_level
+        return evaluator.evaluate(len(self._loader.dataset))
+
+    def _choose(self, runner, head: DeepSupervisionHead,
+                metrics: Optional[Dict[str, float]], split: str) -> None:
+        """Make accurate mode average the levels that score best in
+        ``metrics``."""
+        if not metrics:
             return
         metric = self.metric or ('mIoU' if 'mIoU' in metrics else 'mDice')
         scores = {
@@ -101,9 +184,16 @@ class FusionSelectHook(SwitchableHook):
         before = head.fusion
         head.fusion = choice
         runner.logger.info(
-            f'accurate mode averages {choice.name} from now on (val '
-            f'{metric} {best:.2f}; it averaged {before.name}, val {metric} '
-            f'{metrics.get(metric, float("nan")):.2f})')
+            f'accurate mode averages {choice.name} from now on ({split} '
+            f'{metric} {best:.2f}; it averaged {before.name}, {split} '
+            f'{metric} {metrics.get(metric, float("nan")):.2f})')
+
+
+def _innermost(dataset: dict) -> dict:
+    """The dataset config inside dataset wrappers (``RepeatDataset``...)."""
+    while isinstance(dataset.get('dataset'), dict):
+        dataset = dataset['dataset']
+    return dataset
 
 
 def _head(runner) -> Optional[DeepSupervisionHead]:

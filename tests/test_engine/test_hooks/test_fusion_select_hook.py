@@ -6,7 +6,7 @@ import pytest
 from mmengine.evaluator import BaseMetric
 from mmengine.hooks import CheckpointHook, Hook
 from mmseg.registry import METRICS, MODELS
-from tiny_runner import model_cfg, tiny_runner
+from tiny_runner import TinyDataset, model_cfg, tiny_runner
 
 import mmseg_unetpp  # noqa: F401
 from mmseg_unetpp.engine.hooks import CheckpointAfterValHook, FusionSelectHook
@@ -147,3 +147,61 @@ def test_the_checkpoint_holds_the_choice_of_its_validation(
                                          map_location='cpu')
     weights = saved['state_dict']['decode_head.fusion_weights'].tolist()
     assert weights == [0.0, 1.0]
+
+
+@METRICS.register_module()
+class ScoresBySize(BaseMetric):
+    """Level 1 best on a set of one frame, level 2 best on more."""
+
+    per_level = True
+
+    def process(self, data_batch, data_samples) -> None:
+        self.results.extend([None] * len(data_samples))
+
+    def compute_metrics(self, results) -> dict:
+        one = len(results) == 1
+        return {'mIoU': 50.0, 'l1.mIoU': 70.0 if one else 40.0,
+                'l2.mIoU': 40.0 if one else 70.0, 'l1-l2.mIoU': 60.0}
+
+
+class OneFrame(TinyDataset):
+    def __len__(self) -> int:
+        return 1
+
+
+def test_a_selection_split_chooses_before_the_validation(tmp_path):
+    """The choice is made on the selection split (one frame: level 1),
+    before the validation (two frames, where level 2 scores best), which
+    then scores it and does not choose again."""
+    loader = dict(dataset=OneFrame(), batch_size=1, num_workers=0,
+                  sampler=dict(type='DefaultSampler', shuffle=False))
+    runner = tiny_runner(
+        tmp_path, hooks=dict(fusion_select=dict(
+            type='FusionSelectHook', dataloader=loader)),
+        metric='ScoresBySize', max_iters=1)
+    seen = []
+    runner.register_hook(_RecordBeforeVal(seen), priority='VERY_LOW')
+    runner.train()
+    assert seen == [Levels(1)]
+    assert runner.model.decode_head.fusion == Levels(1)
+    assert not runner.model.per_level  # restored after choosing
+
+
+class _RecordBeforeVal(Hook):
+    """Records the head's fusion when the validation starts."""
+
+    def __init__(self, choices):
+        self.choices = choices
+
+    def before_val_epoch(self, runner):
+        self.choices.append(runner.model.decode_head.fusion)
+
+
+@pytest.mark.parametrize('kwargs, message', [
+    (dict(indices=[0], dataloader={}), 'not both'),
+    (dict(indices=[]), 'non-empty list'),
+    (dict(indices=[-1]), 'non-empty list'),
+])
+def test_bad_selection_arguments_are_refused(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        FusionSelectHook(**kwargs)
