@@ -260,7 +260,7 @@ def require_file(path: str, what: str) -> None:
         raise FileNotFoundError(f'{what} not found: {path}')
 
 
-def _sync_bn_to_bn(node: Any) -> bool:
+def sync_bn_to_bn(node: Any) -> bool:
     """Replace ``type='SyncBN'`` by ``'BN'`` in a config tree; say if any."""
     found = False
     if isinstance(node, dict):
@@ -273,7 +273,7 @@ def _sync_bn_to_bn(node: Any) -> bool:
     else:
         return False
     for child in children:
-        found = _sync_bn_to_bn(child) or found
+        found = sync_bn_to_bn(child) or found
     return found
 
 
@@ -291,7 +291,7 @@ def setup_launcher(cfg: Config, launcher: str) -> None:
         return
     if not dist.is_initialized():
         dist.init_process_group(backend='gloo')
-    if _sync_bn_to_bn(cfg.model):
+    if sync_bn_to_bn(cfg.model):
         print_log(
             'SyncBN needs CUDA: using BN (per-process statistics) for DDP '
             'on CPU', 'current', logging.WARNING)

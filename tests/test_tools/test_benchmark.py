@@ -1,6 +1,10 @@
 """tools/analysis_tools/benchmark.py runs each model in its own process and
 reports time, peak memory and the ratios to the reference."""
+from pathlib import Path
+
 from helpers import run_main
+
+CONFIGS = Path(__file__).resolve().parents[2] / 'configs'
 
 
 def test_reports_every_model_against_the_reference(capsys):
@@ -27,3 +31,28 @@ def test_bad_size_is_an_argparse_error(capsys):
                     '176by240') == 2
     assert ("size must look like HEIGHTxWIDTH (e.g. 360x480), got "
             "'176by240'" in capsys.readouterr().err)
+
+
+def test_configs_compare_in_one_run(capsys):
+    """A stock decoder's config and a UNet++ config, ratios against the
+    first: each row holds its model's parameters and times."""
+    fpn = str(CONFIGS / 'fpn' /
+              'fpn_efficientnet-lite0_1xb4-cpu4800_camvid-180x240.py')
+    unetpp = str(CONFIGS / 'unetpp' /
+                 'unetpp_efficientnet-lite0_ds_1xb4-cpu4800_camvid-180x240.py')
+    assert run_main('analysis_tools/benchmark.py', '--sizes', '32x32',
+                    '--batch', '2', '--iters', '1', '--models', fpn,
+                    unetpp) == 0
+    out = capsys.readouterr().out
+    assert 'ratios against ' + Path(fpn).name in out
+    rows = {line.split('|')[1].strip(): line.split('|')[2:-1]
+            for line in out.splitlines() if '.py |' in line}
+    assert list(rows) == [Path(fpn).name, Path(unetpp).name]
+    assert [float(rows[n][0]) for n in rows] == [3.40, 3.63]  # M params
+    assert [c.strip() for c in rows[Path(fpn).name][-3:]] == ['1.00x'] * 3
+
+
+def test_unknown_model_is_an_argparse_error(capsys):
+    assert run_main('analysis_tools/benchmark.py', '--models',
+                    'fpn.py') == 2
+    assert "'fpn.py' is neither one of unetpp" in capsys.readouterr().err

@@ -28,7 +28,11 @@ Models:
   benchmark-only dependency: ``pip install monai``;
 - ``unet``: MMSeg's ``UNet`` at width ``--width`` with its FCN head and
   auxiliary head, as ``configs/_base_/models/unet.py`` builds it;
-- ``unetpp-r18``: UNet++ over ResNetV1c-18 (``UNetPlusPlusNeck``).
+- ``unetpp-r18``: UNet++ over ResNetV1c-18 (``UNetPlusPlusNeck``);
+- a config file (``configs/fpn/....py``): its model (BN for SyncBN), the
+  loss on every output of its decode head (``NUM_CLASSES`` is the
+  config's), eval its default prediction (``encode_decode``), so that a
+  UNet++ config and a stock decoder's config compare in one run.
 """
 import argparse
 import json
@@ -49,6 +53,8 @@ from mmseg_unetpp.utils.launch import ArgumentParser, parse_size, run_tool
 
 NUM_CLASSES = 11
 MODELS_TO_RUN = ('unetpp', 'reference', 'monai', 'unet')
+NAMES = ('unetpp', 'unetpp-lean', 'unetpp-cp', 'reference', 'monai', 'unet',
+         'unetpp-r18')
 
 
 def build(name: str, width: int) -> Tuple[nn.Module, Callable]:
@@ -58,6 +64,8 @@ def build(name: str, width: int) -> Tuple[nn.Module, Callable]:
     if name == 'reference':
         model = ReferenceUNetPlusPlus(channels)
         return model, model
+    if name.endswith('.py'):
+        return build_config(name)
     if name == 'monai':
         from monai.networks.nets import BasicUNetPlusPlus
         model = BasicUNetPlusPlus(
@@ -160,6 +168,35 @@ def build(name: str, width: int) -> Tuple[nn.Module, Callable]:
     return model, unetpp
 
 
+def build_config(path: str) -> Tuple[nn.Module, Callable]:
+    """The model of a config and its outputs: every logit map of its
+    decode head when training, its default prediction in eval."""
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from mmseg.registry import MODELS
+
+    from mmseg_unetpp.utils.launch import load_config, sync_bn_to_bn
+    cfg = load_config(path)
+    sync_bn_to_bn(cfg.model)
+    init_default_scope(cfg.get('default_scope', 'mmseg'))
+    model = MODELS.build(Config(cfg.model).to_dict())
+
+    def outputs(x):
+        if not model.training:
+            h, w = x.shape[2:]
+            metas = [dict(img_shape=(h, w), ori_shape=(h, w),
+                          pad_shape=(h, w))] * x.shape[0]
+            return [model.encode_decode(x, metas)]
+        logits = model.decode_head(model.extract_feat(x))
+        return [
+            F.interpolate(y, x.shape[2:], mode='bilinear')
+            for y in (logits if isinstance(logits, (list, tuple)) else
+                      [logits])
+        ]
+
+    return model, outputs
+
+
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -177,7 +214,9 @@ def measure(args: argparse.Namespace) -> Dict[str, float]:
     model.to(device)
     h, w = args.size
     x = torch.randn(args.batch, 3, h, w, device=device)
-    y = torch.randint(0, NUM_CLASSES, (args.batch, h, w), device=device)
+    classes = getattr(getattr(model, 'decode_head', None), 'out_channels',
+                      NUM_CLASSES)
+    y = torch.randint(0, classes, (args.batch, h, w), device=device)
     if args.channels_last:
         model.to(memory_format=torch.channels_last)
         x = x.contiguous(memory_format=torch.channels_last)
@@ -273,16 +312,20 @@ def run_worker(name: str, size: Tuple[int, int],
 
 def report(results: Dict[str, Dict[str, float]], size: Tuple[int, int],
            args: argparse.Namespace) -> None:
-    ref = results.get('reference', {})
+    # Ratios against the reference, else against the first model.
+    base = 'reference' if 'reference' in results else next(iter(results))
+    ref = results[base]
     print(f'\ninput {args.batch}x3x{size[0]}x{size[1]}, width {args.width}, '
           f'{args.device}, {torch.get_num_threads()} threads, torch '
           f'{torch.__version__}' + (', AMP' if args.amp else '') +
-          (', channels_last' if args.channels_last else ''))
+          (', channels_last' if args.channels_last else '') +
+          f'; ratios against {os.path.basename(base)}')
     print('| model | params (M) | train step (ms) | eval (ms) | train peak '
           '(MB) | eval peak (MB) | train speed-up | eval speed-up | train '
           'memory |')
     print('|---|---|---|---|---|---|---|---|---|')
-    for name, r in results.items():
+    for path, r in results.items():
+        name = os.path.basename(path)
         if 'error' in r:
             print(f'| {name} | failed: {r["error"]} |||||||')
             continue
@@ -312,8 +355,8 @@ def main(argv=None) -> None:
     parser.add_argument('--iters', type=int, default=5)
     parser.add_argument(
         '--models', nargs='+', default=list(MODELS_TO_RUN),
-        choices=['unetpp', 'unetpp-lean', 'unetpp-cp', 'reference', 'monai',
-                 'unet', 'unetpp-r18'])
+        metavar='MODEL', help='a name (' + ', '.join(NAMES) + ') or a '
+        'config file')
     parser.add_argument('--device', default='cpu', choices=['cpu', 'cuda'])
     parser.add_argument(
         '--amp', action='store_true', help='float16 autocast (CUDA)')
@@ -327,6 +370,11 @@ def main(argv=None) -> None:
     parser.add_argument(
         '--size', type=int, nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    for name in args.models:
+        if name not in NAMES and not (name.endswith('.py')
+                                      and os.path.isfile(name)):
+            parser.error(f'--models: {name!r} is neither one of '
+                         f"{', '.join(NAMES)} nor a config file")
     if args.worker:
         print(json.dumps(measure(args)))
         return
