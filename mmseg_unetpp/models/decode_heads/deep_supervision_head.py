@@ -5,13 +5,13 @@ import torch
 import torch.nn as nn
 from mmengine.model import BaseModule
 from mmseg.models.decode_heads import FCNHead
-from mmseg.models.losses import accuracy
 from mmseg.models.utils import resize
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, SampleList
 from torch import Tensor
 
 from ...structures import Levels, level_runs
+from ..losses import pixel_accuracy
 
 MODES = ('accurate', 'fast')
 TEACHERS = ('deepest', 'mean')
@@ -24,8 +24,10 @@ class DeepSupervisionHead(BaseModule):
     Each branch is a complete MMSeg decode head (``FCNHead``): ``num_convs``
     conv-norm-act layers then a 1x1 ``conv_seg``; with ``num_convs=0`` it is
     exactly the paper's 1x1 classifier. This head holds the branches and
-    combines them; each branch computes its own loss, accuracy and resizing
-    (``BaseDecodeHead.loss_by_feat``/``predict_by_feat``). Branch b reads
+    combines them; each branch's loss is computed as MMSeg's
+    ``BaseDecodeHead.loss_by_feat`` does (``branch_loss``, with a faster
+    accuracy) and its logits resized by its ``predict_by_feat``. Branch b
+    reads
     the backbone (or neck) output ``in_index[b]``; ``UNetPlusPlus`` and
     ``UNetPlusPlusNeck`` return X(0, t+1) at index t, so the branch on index
     t is called level ``t + 1`` (``l1``, ``l2``...).
@@ -323,10 +325,7 @@ class DeepSupervisionHead(BaseModule):
         for level, weight, branch, logits in zip(self.levels,
                                                  self.loss_weights,
                                                  self.branches, seg_logits):
-            scores = branch.loss_by_feat(logits, batch_data_samples)
-            if self.out_channels == 1:
-                scores['acc_seg'] = self.binary_accuracy(
-                    logits, batch_data_samples)
+            scores = self.branch_loss(branch, logits, batch_data_samples)
             for name, value in scores.items():
                 if 'loss' in name:
                     value = value * weight
@@ -344,25 +343,41 @@ class DeepSupervisionHead(BaseModule):
                     self.distill_loss(logits, teacher)
         return losses
 
-    @torch.no_grad()
-    def binary_accuracy(self, seg_logits: Tensor,
-                        batch_data_samples: SampleList) -> Tensor:
-        """Pixel accuracy (%) of a one-channel branch, its pixels above
-        ``threshold`` foreground: MMSeg's ``accuracy`` on the two logits
-        (0, logit - logit(threshold)), whose top channel is that
-        prediction.
+    def branch_loss(self, branch: FCNHead, seg_logits: Tensor,
+                    batch_data_samples: SampleList) -> dict:
+        """One branch's losses and accuracy: ``BaseDecodeHead.loss_by_feat``
+        (logits resized to the labels, the branch's sampler and losses),
+        with the accuracy of :func:`pixel_accuracy`.
 
-        MMSeg's ``accuracy`` on the one channel takes its top channel,
-        always class 0: it would log the share of background pixels, the
-        same for every branch, whatever they predict.
+        For a one-channel branch the prediction is foreground where the
+        probability is above ``threshold``; MMSeg's ``accuracy`` takes the
+        top channel, always class 0 for one channel: it would log the share
+        of background pixels, the same for every branch. For more channels
+        the figure is MMSeg's, computed faster (see :func:`pixel_accuracy`).
         """
-        first = self.branches[0]
-        labels = first._stack_batch_gt(batch_data_samples).squeeze(1)
-        logits = resize(seg_logits, size=labels.shape[1:], mode='bilinear',
-                        align_corners=self.align_corners)
-        margin = logits - torch.logit(logits.new_tensor(self.threshold))
-        return accuracy(torch.cat([torch.zeros_like(margin), margin], dim=1),
-                        labels, ignore_index=first.ignore_index)
+        seg_label = branch._stack_batch_gt(batch_data_samples)
+        seg_logits = resize(seg_logits, size=seg_label.shape[2:],
+                            mode='bilinear', align_corners=self.align_corners)
+        seg_weight = (None if branch.sampler is None else
+                      branch.sampler.sample(seg_logits, seg_label))
+        seg_label = seg_label.squeeze(1)
+        losses = dict()
+        decodes = branch.loss_decode if isinstance(
+            branch.loss_decode, nn.ModuleList) else [branch.loss_decode]
+        for loss_decode in decodes:
+            value = loss_decode(seg_logits, seg_label, weight=seg_weight,
+                                ignore_index=branch.ignore_index)
+            name = loss_decode.loss_name
+            losses[name] = losses[name] + value if name in losses else value
+        with torch.no_grad():
+            if self.out_channels == 1:
+                pred = (seg_logits[:, 0] > torch.logit(
+                    seg_logits.new_tensor(self.threshold))).long()
+            else:
+                pred = seg_logits.argmax(dim=1)
+        losses['acc_seg'] = pixel_accuracy(pred, seg_label,
+                                           branch.ignore_index)
+        return losses
 
 
 def _check_binary(kwargs: dict) -> None:

@@ -270,3 +270,23 @@ def test_binary_settings_that_would_train_wrongly_are_refused(kwargs, words):
         make_head(**kwargs)
     for word in words:
         assert word in str(error.value)
+
+
+@pytest.mark.parametrize('sampler', [None, dict(type='OHEMPixelSampler',
+                                                 thresh=0.7, min_kept=50)])
+def test_branch_losses_are_mmsegs(sampler):
+    """Each branch's losses and accuracy equal MMSeg's ``loss_by_feat`` of
+    that branch (its sampler included)."""
+    head = make_head(sampler=sampler, loss_decode=[
+        dict(type='CrossEntropyLoss', loss_weight=0.5),
+        dict(type='CrossEntropyLoss', loss_weight=1.0)])
+    feats, samples = features(), make_samples()
+    logits = head.forward(feats)
+    for branch, branch_logits in zip(head.branches, logits):
+        ours = head.branch_loss(branch, branch_logits, samples)
+        theirs = branch.loss_by_feat(branch_logits, samples)
+        assert set(ours) == set(theirs) == {'loss_ce', 'acc_seg'}
+        torch.testing.assert_close(ours['loss_ce'], theirs['loss_ce'])
+        # MMSeg's accuracy is a tensor of one element.
+        torch.testing.assert_close(ours['acc_seg'],
+                                   theirs['acc_seg'].squeeze(0))
