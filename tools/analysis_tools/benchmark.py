@@ -171,7 +171,6 @@ def build(name: str, width: int) -> Tuple[nn.Module, Callable]:
 def build_config(path: str) -> Tuple[nn.Module, Callable]:
     """The model of a config and its outputs: every logit map of its
     decode head when training, its default prediction in eval."""
-    from mmengine.config import Config
     from mmengine.registry import init_default_scope
     from mmseg.registry import MODELS
 
@@ -179,7 +178,7 @@ def build_config(path: str) -> Tuple[nn.Module, Callable]:
     cfg = load_config(path)
     sync_bn_to_bn(cfg.model)
     init_default_scope(cfg.get('default_scope', 'mmseg'))
-    model = MODELS.build(Config(cfg.model).to_dict())
+    model = MODELS.build(cfg.model)
 
     def outputs(x):
         if not model.training:

@@ -181,12 +181,12 @@ def split_options(config: str, select: List[int],
                   scored: List[int]) -> List[str]:
     """``--cfg-options`` that validate on the ``scored`` frames and give
     ``FusionSelectHook`` (where the config has it) the ``select`` ones."""
-    key = 'val_dataloader.dataset'
-    dataset = load_config(config).val_dataloader.dataset
+    cfg = load_config(config)
+    key, dataset = 'val_dataloader.dataset', cfg.val_dataloader.dataset
     while isinstance(dataset.get('dataset'), dict):
         dataset, key = dataset['dataset'], key + '.dataset'
     found = [f"{key}.indices=[{','.join(map(str, scored))}]"]
-    if 'fusion_select' in (load_config(config).get('default_hooks') or {}):
+    if 'fusion_select' in (cfg.get('default_hooks') or {}):
         found.append('default_hooks.fusion_select.indices='
                      f"[{','.join(map(str, select))}]")
     return found
