@@ -371,3 +371,32 @@ def test_level_sizes_count_what_fast_mode_keeps():
     }
     # L3 in fast mode: everything but the other two branches.
     assert over_resnet.level_sizes[3] == count(over_resnet) - 2 * branch
+
+
+@pytest.mark.parametrize('channels', [1, 2, NUM_CLASSES])
+def test_postprocess_result_is_mmsegs(channels):
+    """The same samples as MMSeg's ``EncoderDecoder.postprocess_result``
+    (padding removed, flips undone, resized to ``ori_shape`` or not, ties
+    and NaN alike), where ours takes the class by ``max``."""
+    from mmseg.models.segmentors import EncoderDecoder
+    head = BINARY_HEAD if channels == 1 else dict(num_classes=channels)
+    model = MODELS.build(segmentor_cfg(**head)).eval()
+    logits = torch.randn(4, channels, H + 3, W + 2)
+    logits[0, :, 0, 0] = 0.5  # a tie
+    logits[1, -1, 1, 1] = float('nan')
+    samples = make_samples(4)
+    samples[0].set_metainfo(dict(padding_size=[0, 2, 0, 3]))  # same size
+    samples[1].set_metainfo(dict(flip=True, flip_direction='horizontal'))
+    samples[2].set_metainfo(dict(flip=True, flip_direction='vertical',
+                                 img_padding_size=[1, 1, 2, 1]))
+    samples[3].set_metainfo(dict(ori_shape=(2 * H, W)))  # resized
+    expected = EncoderDecoder.postprocess_result(
+        model, logits.clone(), copy.deepcopy(samples))
+    got = model.postprocess_result(logits.clone(), samples)
+    for ours, mmseg in zip(got, expected):
+        assert torch.equal(ours.pred_sem_seg.data, mmseg.pred_sem_seg.data)
+        torch.testing.assert_close(ours.seg_logits.data,
+                                   mmseg.seg_logits.data, equal_nan=True)
+    bare = model.postprocess_result(logits[:, :, :H, :W])
+    assert torch.equal(bare[0].pred_sem_seg.data,
+                       expected[0].pred_sem_seg.data)
