@@ -14,6 +14,7 @@ from mmengine.config import Config, DictAction
 from mmengine.logging import print_log
 from mmengine.runner import Runner
 
+from .dataset_config import inner_datasets
 from .errors import ConfigError, UserError, error_line
 
 LAUNCHERS = ('none', 'pytorch', 'slurm', 'mpi')
@@ -212,20 +213,11 @@ def data_root_options(cfg: Config, data_root: str) -> Dict[str, str]:
         ...}``.
     """
     options = {}
-
-    def point(dataset: dict, key: str) -> None:
-        if dataset.get('datasets') is not None:
-            for k, child in enumerate(dataset['datasets']):
-                point(child, f'{key}.datasets.{k}')
-        elif dataset.get('dataset') is not None:
-            point(dataset['dataset'], f'{key}.dataset')
-        else:
-            options[f'{key}.data_root'] = data_root
-
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         dataset = (cfg.get(loader) or {}).get('dataset')
         if dataset:
-            point(dataset, f'{loader}.dataset')
+            for key, _ in inner_datasets(dataset, f'{loader}.dataset'):
+                options[f'{key}.data_root'] = data_root
     return options
 
 

@@ -47,6 +47,7 @@ from mmengine.registry import init_default_scope
 from mmseg.registry import DATASETS
 
 from mmseg_unetpp.structures import Levels
+from mmseg_unetpp.utils.dataset_config import inner_dataset
 from mmseg_unetpp.utils.errors import UserError
 from mmseg_unetpp.utils.launch import (
     ArgumentParser,
@@ -182,9 +183,8 @@ def split_options(config: str, select: List[int],
     """``--cfg-options`` that validate on the ``scored`` frames and give
     ``FusionSelectHook`` (where the config has it) the ``select`` ones."""
     cfg = load_config(config)
-    key, dataset = 'val_dataloader.dataset', cfg.val_dataloader.dataset
-    while isinstance(dataset.get('dataset'), dict):
-        dataset, key = dataset['dataset'], key + '.dataset'
+    key, _ = inner_dataset(cfg.val_dataloader.dataset,
+                           'val_dataloader.dataset')
     found = [f"{key}.indices=[{','.join(map(str, scored))}]"]
     if 'fusion_select' in (cfg.get('default_hooks') or {}):
         found.append('default_hooks.fusion_select.indices='

@@ -9,6 +9,7 @@ from mmseg.registry import HOOKS
 
 from ...models.decode_heads import DeepSupervisionHead
 from ...utils.checkpoint import FUSION_KEY
+from ...utils.dataset_config import inner_dataset
 from .checkpoint_after_val_hook import CheckpointAfterValHook
 from .switchable_hook import SwitchableHook, unwrap_model
 
@@ -143,7 +144,7 @@ class FusionSelectHook(SwitchableHook):
                     raise ValueError('FusionSelectHook: indices name frames '
                                      'of the val set, but there is no '
                                      'val_dataloader')
-                _innermost(loader['dataset'])['indices'] = self.indices
+                inner_dataset(loader['dataset'])[1]['indices'] = self.indices
             self._loader = runner.build_dataloader(
                 loader, seed=runner.seed)
         # The val loop's evaluator: its metrics hold no results between
@@ -187,13 +188,6 @@ class FusionSelectHook(SwitchableHook):
             f'accurate mode averages {choice.name} from now on ({split} '
             f'{metric} {best:.2f}; it averaged {before.name}, {split} '
             f'{metric} {metrics.get(metric, float("nan")):.2f})')
-
-
-def _innermost(dataset: dict) -> dict:
-    """The dataset config inside dataset wrappers (``RepeatDataset``...)."""
-    while isinstance(dataset.get('dataset'), dict):
-        dataset = dataset['dataset']
-    return dataset
 
 
 def _head(runner) -> Optional[DeepSupervisionHead]:

@@ -1,0 +1,44 @@
+"""The dataset configs of a dataloader, inside dataset wrappers."""
+from typing import Iterator, Tuple
+
+from .errors import ConfigError
+
+
+def inner_datasets(dataset: dict,
+                   key: str = 'dataset') -> Iterator[Tuple[str, dict]]:
+    """Each dataset config inside the wrappers of ``dataset``, with its
+    ``--cfg-options`` key. MMSeg's DRIVE base wraps its train set in a
+    ``RepeatDataset`` (``train_dataloader.dataset.dataset``); a
+    ``ConcatDataset`` has a list of ``datasets``.
+
+    Args:
+        dataset (dict): A dataloader's ``dataset`` config.
+        key (str): Its key (``'train_dataloader.dataset'``).
+
+    Yields:
+        tuple[str, dict]: ``('train_dataloader.dataset.dataset', config)``
+        for each dataset that wraps no other.
+    """
+    if dataset.get('datasets') is not None:
+        for k, child in enumerate(dataset['datasets']):
+            yield from inner_datasets(child, f'{key}.datasets.{k}')
+    elif isinstance(dataset.get('dataset'), dict):
+        yield from inner_datasets(dataset['dataset'], f'{key}.dataset')
+    else:
+        yield key, dataset
+
+
+def inner_dataset(dataset: dict, key: str = 'dataset') -> Tuple[str, dict]:
+    """The one dataset config inside the wrappers of ``dataset``, with its
+    key (see :func:`inner_datasets`): where frames are picked by
+    ``indices``.
+
+    Raises:
+        ConfigError: when ``dataset`` concatenates several.
+    """
+    found = list(inner_datasets(dataset, key))
+    if len(found) != 1:
+        raise ConfigError(
+            f'{key} concatenates {len(found)} datasets; frames are picked '
+            f'(indices) from one')
+    return found[0]
