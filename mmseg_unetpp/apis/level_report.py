@@ -21,10 +21,12 @@ class LevelRow:
         latency_ms (float): Median latency of one image, in ms.
         checkpoint_bytes (int): Size of its weights-only checkpoint (the
             pruned export for a level, every level for accurate).
-        miou (float, optional): mIoU on the test set (None without a
-            checkpoint).
+        miou (float, optional): mIoU on the scored frames of the test set
+            (None without a checkpoint).
         baseline (bool): Another model, measured alike for comparison
             (never recommended).
+        select_miou (float, optional): mIoU on the frames the pick is made
+            on, where they are not the scored ones.
     """
     name: str
     level: Optional[int]
@@ -34,11 +36,19 @@ class LevelRow:
     checkpoint_bytes: int
     miou: Optional[float] = None
     baseline: bool = False
+    select_miou: Optional[float] = None
+
+    @property
+    def choosing_miou(self) -> Optional[float]:
+        """The mIoU the pick is made by: on the choosing frames if there
+        are any, else on the scored ones."""
+        return self.miou if self.select_miou is None else self.select_miou
 
     def to_json(self) -> dict:
         """The row as a JSON-ready dict (``mIoU`` as the key)."""
         row = asdict(self)
         row['mIoU'] = row.pop('miou')
+        row['select_mIoU'] = row.pop('select_miou')
         return row
 
 
@@ -46,7 +56,8 @@ def recommend(rows: Sequence[LevelRow],
               tolerance: float = 1.0) -> Optional[LevelRow]:
     """The smallest level whose mIoU is within ``tolerance`` points of the
     best mIoU (accurate mode included, baselines not); accurate mode when
-    no level is.
+    no level is. The mIoUs are those of the choosing frames where the rows
+    have them (:attr:`LevelRow.choosing_miou`).
 
     Args:
         rows (Sequence[LevelRow]): The report's rows.
@@ -59,18 +70,19 @@ def recommend(rows: Sequence[LevelRow],
         raise ValueError(f'tolerance must be >= 0 mIoU points, got '
                          f'{tolerance}')
     scored = [
-        row for row in rows if row.miou is not None and not row.baseline
+        row for row in rows
+        if row.choosing_miou is not None and not row.baseline
     ]
     if not scored:
         return None
-    best = max(row.miou for row in scored)
+    best = max(row.choosing_miou for row in scored)
     within = [
         row for row in scored
-        if row.level is not None and row.miou >= best - tolerance
+        if row.level is not None and row.choosing_miou >= best - tolerance
     ]
     if within:
         return min(within, key=lambda row: row.level)
-    return max(scored, key=lambda row: row.miou)
+    return max(scored, key=lambda row: row.choosing_miou)
 
 
 def plot_levels(rows: Sequence[LevelRow],
@@ -82,9 +94,9 @@ def plot_levels(rows: Sequence[LevelRow],
     prediction, saved as a PNG.
 
     The levels are joined in order; accurate mode is a star, a baseline a
-    black diamond; the recommended pick is circled and the band of mIoUs
-    within ``tolerance`` of the best is shaded. Without mIoUs the y-axis is
-    parameters.
+    black diamond; the recommended pick is circled and, where it was
+    chosen on the plotted mIoUs, the band within ``tolerance`` of the best
+    is shaded. Without mIoUs the y-axis is parameters.
     """
     scored = all(row.miou is not None for row in rows)
     fig = Figure(figsize=(11, 5), dpi=110, layout='constrained')
@@ -116,10 +128,11 @@ def plot_levels(rows: Sequence[LevelRow],
                         ha='right' if above else 'left',
                         va='bottom' if above else 'top',
                         fontsize=11, fontweight='bold')
-        if scored and pick is not None:
+        if scored and pick is not None and pick.select_miou is None:
             best = max(r.miou for r in rows if not r.baseline)
             ax.axhspan(best - tolerance, best, color='tab:green', alpha=0.12,
                        label=f'within {tolerance:g} mIoU of the best')
+        if scored and pick is not None:
             ax.plot([x(pick)], [y(pick)], 'o', markersize=20,
                     markerfacecolor='none', markeredgecolor='tab:green',
                     markeredgewidth=2.5,

@@ -9,7 +9,7 @@ from .checkpoint import (
                          resolve_resume,
 )
 from .config_prefix import register_config_prefix
-from .dataset_config import inner_dataset, inner_datasets
+from .dataset_config import inner_dataset, inner_datasets, split_frames
 from .env import check_mmcv
 from .errors import (
                          BadSampleError,
@@ -34,5 +34,5 @@ __all__ = [
     'error_line', 'history_buffer_getattr', 'inner_dataset',
     'inner_datasets', 'latest_intact_checkpoint',
     'load_from_local_weights_only', 'register_config_prefix',
-    'register_safe_checkpoint_loading', 'resolve_resume'
+    'register_safe_checkpoint_loading', 'resolve_resume', 'split_frames'
 ]

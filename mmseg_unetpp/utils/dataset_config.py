@@ -1,7 +1,7 @@
 """The dataset configs of a dataloader, inside dataset wrappers."""
-from typing import Iterator, Tuple
+from typing import Iterator, List, Tuple
 
-from .errors import ConfigError
+from .errors import ConfigError, UserError
 
 
 def inner_datasets(dataset: dict,
@@ -42,3 +42,28 @@ def inner_dataset(dataset: dict, key: str = 'dataset') -> Tuple[str, dict]:
             f'{key} concatenates {len(found)} datasets; frames are picked '
             f'(indices) from one')
     return found[0]
+
+
+def split_frames(num: int, share: float,
+                 what: str) -> Tuple[List[int], List[int]]:
+    """Frames of a set of ``num`` that choose (the first ``share`` of them,
+    at least one) and those that are scored (the rest): a level or fusion
+    chosen and scored on the same frames overstates what it scores on
+    others.
+
+    Args:
+        num (int): Frames in the set.
+        share (float): The choosing share, in (0, 1).
+        what (str): The set, for the error (``'CONFIG: val'``).
+
+    Returns:
+        tuple[list[int], list[int]]: The choosing and the scored indices.
+
+    Raises:
+        UserError: when no frame is left to score.
+    """
+    select = max(1, round(share * num))
+    if select >= num:
+        raise UserError(f'{what}: --select-split {share} leaves no frame '
+                        f'to score ({num} frames)')
+    return list(range(select)), list(range(select, num))

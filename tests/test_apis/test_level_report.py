@@ -31,6 +31,17 @@ def test_accurate_mode_when_no_level_is_close_enough():
     assert recommend(rows(30, 39.5, 40), 1.0).name == 'l2'
 
 
+def test_the_pick_is_made_on_the_choosing_frames_where_there_are_some(
+        tmp_path):
+    report = rows(30.0, 40.0, 39.5)  # scored frames: l2 is the best
+    for row, chosen_on in zip(report, (34.0, 33.0, 36.0)):
+        row.select_miou = chosen_on  # choosing frames: l1 within 1 point
+    pick = recommend(report, 2.0)
+    assert pick.name == 'l1'
+    plot_levels(report, str(tmp_path / 'levels.png'), 'title', pick, 2.0)
+    assert report_json(report, pick, 2.0)['rows'][0]['select_mIoU'] == 34.0
+
+
 def test_no_pick_without_scores_and_no_negative_tolerance():
     assert recommend(rows(None, None, None)) is None
     with pytest.raises(ValueError, match='tolerance must be >= 0'):
@@ -47,7 +58,7 @@ def test_json_and_plot(tmp_path):
     assert data['rows'][2] == dict(name='l3', level=3, params=1000,
                                    gflops=3, latency_ms=30,
                                    checkpoint_bytes=300, mIoU=38.52,
-                                   baseline=False)
+                                   baseline=False, select_mIoU=None)
     for scored in (report, rows(None, None, None)):
         path = str(tmp_path / 'levels.png')
         plot_levels(scored, path, 'title', recommend(scored), 1.0)

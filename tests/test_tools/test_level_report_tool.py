@@ -43,6 +43,13 @@ def test_json_has_every_level_and_accurate_mode(report):
     params = [rows[f'l{k}']['params'] for k in (1, 2, 3, 4)]
     assert params == sorted(params) and len(set(params)) == 4
     assert report['json']['input_shape'] == [1, 3, 40, 56]
+    # The level is picked on the first quarter of the 3 test frames and
+    # scored on the others.
+    assert report['json']['select_frames'] == [0]
+    assert report['json']['scored_frames'] == [1, 2]
+    assert all(0 <= row['select_mIoU'] <= 100 for row in rows.values())
+    assert 'level picked on test frames 0-0, mIoU of frames 1-2' in (
+        report['stdout'])
     assert report['json']['device'] == 'cpu'
 
 
@@ -63,14 +70,16 @@ def test_checkpoint_sizes_are_those_prune_writes(report, deploy_project,
 def test_recommendation_is_printed_last_and_saved(report):
     rows = [
         LevelRow(r['name'], r['level'], r['params'], r['gflops'],
-                 r['latency_ms'], r['checkpoint_bytes'], r['mIoU'])
+                 r['latency_ms'], r['checkpoint_bytes'], r['mIoU'],
+                 select_miou=r['select_mIoU'])
         for r in report['json']['rows']
     ]
     pick = recommend(rows, 2.5)
     assert report['json']['recommendation'] == dict(
         prediction=pick.name, level=pick.level, tolerance=2.5)
     last = report['stdout'].strip().splitlines()[-1]
-    assert last.startswith(f'recommended: {pick.name} (mIoU ')
+    assert last.startswith(f'recommended: {pick.name} (picking frames: '
+                           f'mIoU {pick.select_miou:.2f}, best ')
 
 
 def test_plot_is_written(report):
@@ -134,3 +143,14 @@ def test_in_model_costs_count_the_whole_encoder():
     encoder = FlopAnalyzer(model.backbone, (x, )).total() / 1e9
     assert in_model > encoder
     assert in_model > tool.costs(exported, x, 1)['gflops']
+
+
+@pytest.mark.parametrize('share', ['1', '-0.5'])
+def test_bad_select_split_is_refused_in_one_line(share, capsys):
+    with pytest.raises(SystemExit) as error:
+        load_tool('analysis_tools/level_report.py').parse_args(
+            ['config.py', '--select-split', share])
+    assert error.value.code == 2
+    assert capsys.readouterr().err.endswith(
+        f'error: --select-split must be in [0, 1), got {float(share):g} '
+        '(see --help)\n')

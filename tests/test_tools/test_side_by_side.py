@@ -49,5 +49,5 @@ def test_too_few_val_frames_to_split(tmp_path, capsys):
     assert run_main('analysis_tools/side_by_side.py', config, '--budget',
                     1) == 1
     error = capsys.readouterr().err.strip().splitlines()[-1]
-    assert error.endswith('--select-split 0.25 leaves no val frame '
-                                 'to score (1 frames)')
+    assert error.endswith(': val: --select-split 0.25 leaves no frame '
+                          'to score (1 frames)')

@@ -3,18 +3,21 @@ costs and, with a checkpoint, what it scores; which level to pick.
 
 ``python tools/analysis_tools/level_report.py CONFIG [CKPT] [--size H W]
 [--iters N] [--device cpu|cuda] [--out DIR] [--tolerance T] [--in-model]
-[--baseline CONFIG CKPT] [--cfg-options ...]``
+[--baseline CONFIG CKPT] [--select-split S] [--cfg-options ...]``
 
 For every level k and for accurate mode, of the model a deployment runs
 (for level k the pruned sub-network that ``tools/prune.py`` writes, for
 accurate mode the whole model): parameters, GFLOPs of one forward at
 ``--size``, latency per image on ``--device`` (median of ``--iters``) and
-the size of its weights-only checkpoint. With a checkpoint, one test pass
+the size of its weights-only checkpoint. With a checkpoint, a test pass
 over the config's test set adds each level's mIoU (``PerLevelIoUMetric``;
 the pass runs where MMEngine puts it) and the smallest level within
-``--tolerance`` mIoU points of the best is recommended. Prints a Markdown
-table and the pick last; ``--out`` also writes ``levels.json`` and
-``levels.png``.
+``--tolerance`` mIoU points of the best is recommended. The pick is made on
+the first ``--select-split`` share of the test frames (default 0.25) and
+the table's mIoUs are those of the other frames, which the pick has not
+seen; ``--select-split 0`` picks and scores on every frame. Prints a
+Markdown table and the pick last; ``--out`` also writes ``levels.json``
+and ``levels.png``.
 
 ``--in-model`` measures each level in fast mode inside the whole model
 instead: what eval-time pruning buys without an export. ``UNetPlusPlus``
@@ -33,11 +36,13 @@ import os.path as osp
 import statistics
 import sys
 import time
-from typing import Dict, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 from mmengine.analysis import FlopAnalyzer
+from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
+from mmseg.registry import DATASETS
 
 from mmseg_unetpp.apis import (
     SegmentorLogits,
@@ -54,6 +59,7 @@ from mmseg_unetpp.apis.level_report import (
 from mmseg_unetpp.models.segmentors import DeepSupervisionEncoderDecoder
 from mmseg_unetpp.structures import Levels
 from mmseg_unetpp.utils.checkpoint import read_checkpoint
+from mmseg_unetpp.utils.dataset_config import inner_dataset, split_frames
 from mmseg_unetpp.utils.errors import ConfigError
 from mmseg_unetpp.utils.launch import (
     ArgumentParser,
@@ -112,11 +118,29 @@ def costs(model: torch.nn.Module, x: torch.Tensor,
                 ms=1000 * statistics.median(times))
 
 
-def test_metrics(config: str, checkpoint: str, work_dir: Optional[str],
-                 cfg_options: Optional[dict] = None) -> Dict[str, float]:
-    """One test pass of ``checkpoint`` over the config's test set; every
+def test_frames(config: str, cfg_options: Optional[dict]) -> Tuple[str, int]:
+    """The ``indices`` key of the config's test set (inside dataset
+    wrappers) and its number of frames."""
+    cfg = load_config(config, cfg_options)
+    init_default_scope(cfg.get('default_scope', 'mmseg'))
+    key, _ = inner_dataset(cfg.test_dataloader.dataset,
+                           'test_dataloader.dataset')
+    return f'{key}.indices', len(DATASETS.build(cfg.test_dataloader.dataset))
+
+
+def test_metrics(config: str,
+                 checkpoint: str,
+                 work_dir: Optional[str],
+                 cfg_options: Optional[dict] = None,
+                 frames: Optional[Tuple[str, List[int]]] = None
+                 ) -> Dict[str, float]:
+    """One test pass of ``checkpoint`` over the config's test set, or
+    the ``frames`` of it (its ``indices`` key and the indices); every
     level is predicted for an evaluator that scores them
     (``PerLevelPredictionHook``, added when the config lacks it)."""
+    cfg_options = dict(cfg_options or {})
+    if frames is not None:
+        cfg_options[frames[0]] = frames[1]
     cfg = load_config(config, cfg_options)
     set_work_dir(cfg, work_dir, config)
     cfg.load_from = checkpoint
@@ -131,19 +155,26 @@ def test_metrics(config: str, checkpoint: str, work_dir: Optional[str],
     return Runner.from_cfg(cfg).test()
 
 
-def measure(model: torch.nn.Module, name: str, level: Optional[int],
-            x: torch.Tensor, iters: int, miou: Optional[float], meta: dict,
+def measure(model: torch.nn.Module,
+            name: str,
+            level: Optional[int],
+            x: torch.Tensor,
+            iters: int,
+            miou: Optional[float],
+            select_miou: Optional[float],
+            meta: dict,
             baseline: bool = False) -> LevelRow:
-    """A report row for ``model``; the size is that of its weights-only
-    checkpoint with the source checkpoint's ``meta``, as
-    ``tools/prune.py`` writes it."""
+    """A report row for ``model`` with its mIoU on the scored and the
+    picking frames; the size is that of its weights-only checkpoint with
+    the source checkpoint's ``meta``, as ``tools/prune.py`` writes it."""
     model = model.to(x.device)
     c = costs(model, x, iters)
     params = sum(p.numel() for p in model.parameters())
     size = checkpoint_bytes(
         weights_checkpoint(model.state_dict(), meta, level))
     return LevelRow(name, level, params, c['gflops'], c['ms'], size,
-                    None if miou is None else float(miou), baseline)
+                    None if miou is None else float(miou), baseline,
+                    None if select_miou is None else float(select_miou))
 
 
 def parse_args(argv: Optional[Sequence[str]] = None):
@@ -164,9 +195,16 @@ def parse_args(argv: Optional[Sequence[str]] = None):
                         'instead of the pruned exports')
     parser.add_argument('--baseline', nargs=2, metavar=('CONFIG', 'CKPT'),
                         help='another model to measure alike')
+    parser.add_argument('--select-split', type=float, default=0.25,
+                        help='share of the test frames (the first ones) on '
+                        'which the level is picked, the others scored; 0: '
+                        'picked and scored on all (default: 0.25)')
     parser.add_argument('--work-dir')
     parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction)
     args = parser.parse_args(argv)
+    if not 0 <= args.select_split < 1:
+        parser.error(f'--select-split must be in [0, 1), got '
+                     f'{args.select_split:g}')
     if args.tolerance < 0:
         parser.error(f'--tolerance must be >= 0, got {args.tolerance}')
     if args.iters < 1:
@@ -186,11 +224,27 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         raise ConfigError('the report needs a DeepSupervisionEncoderDecoder '
                           f'model, got {type(full).__name__}')
     metrics: Dict[str, float] = {}
+    chosen_on: Dict[str, float] = {}  # the frames the pick is made on
+    select: List[int] = []
+    scored: List[int] = []
     meta: dict = {}
     if args.checkpoint:
         meta = read_checkpoint(args.checkpoint)[1]
+        frames = None
+        if args.select_split:
+            key, num = test_frames(args.config, args.cfg_options)
+            select, scored = split_frames(num, args.select_split,
+                                          f'{args.config}: test')
+            chosen_on = test_metrics(args.config, args.checkpoint,
+                                     args.work_dir, args.cfg_options,
+                                     (key, select))
+            frames = (key, scored)
         metrics = test_metrics(args.config, args.checkpoint, args.work_dir,
-                               args.cfg_options)
+                               args.cfg_options, frames)
+
+    def miou(key: str) -> Tuple[Optional[float], Optional[float]]:
+        return metrics.get(key), chosen_on.get(key)
+
     x = 255 * torch.rand(1, 3, *args.size, device=args.device)
     rows = []
     for level in full.decode_head.levels + ['accurate']:
@@ -199,23 +253,32 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
                            cfg_options=args.cfg_options)
         if level == 'accurate':
             rows.append(measure(model, level, None, x, args.iters,
-                                metrics.get('mIoU'), meta))
+                                *miou('mIoU'), meta))
         else:
             levels = Levels(level)
             rows.append(measure(model, levels.name, level, x, args.iters,
-                                metrics.get(levels.metric_key('mIoU')),
-                                meta))
+                                *miou(levels.metric_key('mIoU')), meta))
     if args.baseline:
         config, checkpoint = args.baseline
         require_file(config, 'baseline config')
         # The data options (not model.*) hold for the baseline too.
         shared = {k: v for k, v in (args.cfg_options or {}).items()
                   if not k.startswith('model.')}
-        baseline = test_metrics(config, checkpoint, args.work_dir, shared)
+        frames = None
+        if scored:  # the frames UNet++ is scored on
+            key, num = test_frames(config, shared)
+            if num != len(select) + len(scored):
+                raise ConfigError(
+                    f'the baseline {config} tests on {num} frames, '
+                    f'{args.config} on {len(select) + len(scored)}: their '
+                    'scores would not compare')
+            frames = (key, scored)
+        baseline = test_metrics(config, checkpoint, args.work_dir, shared,
+                                frames)
         name = osp.splitext(osp.basename(config))[0].split('_')[0]
         rows.append(
             measure(load_model(config, checkpoint), name, None, x,
-                    args.iters, baseline.get('mIoU'),
+                    args.iters, baseline.get('mIoU'), None,
                     read_checkpoint(checkpoint)[1], baseline=True))
     pick = recommend(rows, args.tolerance)
     threads = (f'{torch.get_num_threads()} CPU threads'
@@ -223,20 +286,29 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     what = ('fast mode in the whole model' if args.in_model else
             'pruned exports')
     print(f'\ninput 1x3x{args.size[0]}x{args.size[1]}, {threads}, {what}')
+    if scored:
+        print(f'level picked on test frames {select[0]}-{select[-1]}, '
+              f'mIoU of frames {scored[0]}-{scored[-1]}')
     print(f'| prediction | params (M) | GFLOPs | {args.device.upper()} '
-          'ms/image | val mIoU | checkpoint (MB) |')
-    print('|---|---|---|---|---|---|')
+          'ms/image | mIoU | checkpoint (MB) |' +
+          (' mIoU, picking frames |' if scored else ''))
+    print('|---|---|---|---|---|---|' + ('---|' if scored else ''))
+
+    def score(value: Optional[float]) -> str:
+        return '-' if value is None else f'{value:.2f}'
+
     for row in rows:
-        score = '-' if row.miou is None else f'{row.miou:.2f}'
         print(f'| {row.name} | {row.params / 1e6:.3f} | {row.gflops:.2f} | '
-              f'{row.latency_ms:.1f} | {score} | '
-              f'{row.checkpoint_bytes / 1e6:.2f} |')
+              f'{row.latency_ms:.1f} | {score(row.miou)} | '
+              f'{row.checkpoint_bytes / 1e6:.2f} |' +
+              (f' {score(row.select_miou)} |' if scored else ''))
     if args.out:
         os.makedirs(args.out, exist_ok=True)
         info = dict(config=args.config, checkpoint=args.checkpoint,
                     input_shape=[1, 3, *args.size], device=args.device,
                     threads=torch.get_num_threads(), iters=args.iters,
-                    in_model=args.in_model, baseline=args.baseline)
+                    in_model=args.in_model, baseline=args.baseline,
+                    select_frames=select, scored_frames=scored)
         with open(osp.join(args.out, 'levels.json'), 'w') as f:
             json.dump(report_json(rows, pick, args.tolerance, **info), f,
                       indent=2)
@@ -249,10 +321,13 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     if pick is None:
         print('\nrecommended: none (give a checkpoint to score the levels)')
     else:
-        best = max(row.miou for row in rows
-                   if row.miou is not None and not row.baseline)
-        print(f'\nrecommended: {pick.name} (mIoU {pick.miou:.2f}, best '
-              f'{best:.2f}, tolerance {args.tolerance:g}; '
+        best = max(row.choosing_miou for row in rows
+                   if row.choosing_miou is not None and not row.baseline)
+        where = (f'picking frames: mIoU {pick.select_miou:.2f}, best '
+                 f'{best:.2f}; scored frames: {pick.miou:.2f}'
+                 if scored else f'mIoU {pick.miou:.2f}, best {best:.2f}')
+        print(f'\nrecommended: {pick.name} ({where}, tolerance '
+              f'{args.tolerance:g}; '
               f'{pick.latency_ms:.1f} ms, {pick.params / 1e6:.3f} M params, '
               f'{pick.checkpoint_bytes} bytes)')
 

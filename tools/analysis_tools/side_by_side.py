@@ -47,7 +47,7 @@ from mmengine.registry import init_default_scope
 from mmseg.registry import DATASETS
 
 from mmseg_unetpp.structures import Levels
-from mmseg_unetpp.utils.dataset_config import inner_dataset
+from mmseg_unetpp.utils.dataset_config import inner_dataset, split_frames
 from mmseg_unetpp.utils.errors import UserError
 from mmseg_unetpp.utils.launch import (
     ArgumentParser,
@@ -171,11 +171,7 @@ def val_split(config: str, options: List[str],
         ['--options', *options]).options)
     init_default_scope(cfg.get('default_scope', 'mmseg'))
     num = len(DATASETS.build(cfg.val_dataloader.dataset))
-    select = max(1, round(share * num))
-    if select >= num:
-        raise UserError(f'{config}: --select-split {share} leaves no val '
-                        f'frame to score ({num} frames)')
-    return list(range(select)), list(range(select, num))
+    return split_frames(num, share, f'{config}: val')
 
 
 def split_options(config: str, select: List[int],
