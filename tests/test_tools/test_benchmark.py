@@ -35,21 +35,25 @@ def test_bad_size_is_an_argparse_error(capsys):
 
 def test_configs_compare_in_one_run(capsys):
     """A stock decoder's config and a UNet++ config, ratios against the
-    first: each row holds its model's parameters and times."""
+    first: each row holds its model's parameters and times, and that of
+    its prediction to the original size."""
     fpn = str(CONFIGS / 'fpn' /
               'fpn_efficientnet-lite0_1xb4-cpu4800_camvid-180x240.py')
     unetpp = str(CONFIGS / 'unetpp' /
                  'unetpp_efficientnet-lite0_ds_1xb4-cpu4800_camvid-180x240.py')
     assert run_main('analysis_tools/benchmark.py', '--sizes', '32x32',
-                    '--batch', '2', '--iters', '1', '--models', fpn,
-                    unetpp) == 0
+                    '--batch', '2', '--iters', '1', '--ori-size', '64x48',
+                    '--models', fpn, unetpp) == 0
     out = capsys.readouterr().out
     assert 'ratios against ' + Path(fpn).name in out
+    assert 'predict: to 64x48, the class of each pixel' in out
     rows = {line.split('|')[1].strip(): line.split('|')[2:-1]
             for line in out.splitlines() if '.py |' in line}
     assert list(rows) == [Path(fpn).name, Path(unetpp).name]
     assert [float(rows[n][0]) for n in rows] == [3.40, 3.63]  # M params
-    assert [c.strip() for c in rows[Path(fpn).name][-3:]] == ['1.00x'] * 3
+    fpn_row = [c.strip() for c in rows[Path(fpn).name]]
+    assert fpn_row[-5:-2] + fpn_row[-1:] == ['1.00x'] * 4
+    assert all(float(rows[n][-2]) > 0 for n in rows)  # predict (ms)
 
 
 def test_unknown_model_is_an_argparse_error(capsys):

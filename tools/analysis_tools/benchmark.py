@@ -2,7 +2,7 @@
 
 ``python tools/analysis_tools/benchmark.py [--sizes 176x240 ...] [--batch 2]
 [--width 32] [--iters 5] [--models unetpp reference monai unet ...]
-[--device cpu|cuda] [--amp] [--channels-last]``
+[--device cpu|cuda] [--amp] [--channels-last] [--ori-size HxW]``
 
 Each model runs in subprocesses of its own (one for time, one for peak
 memory), so that peak memory is its own. A training step is a forward, a
@@ -32,7 +32,11 @@ Models:
 - a config file (``configs/fpn/....py``): its model (BN for SyncBN), the
   loss on every output of its decode head (``NUM_CLASSES`` is the
   config's), eval its default prediction (``encode_decode``), so that a
-  UNet++ config and a stock decoder's config compare in one run.
+  UNet++ config and a stock decoder's config compare in one run. A
+  config's row also times ``predict``, the prediction as
+  ``inference_model`` and ``tools/test.py`` make it: the logits resized
+  to the image's original size (``--ori-size``, default the input's) and
+  each pixel's class.
 """
 import argparse
 import json
@@ -47,6 +51,7 @@ from typing import Callable, Dict, Tuple
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from mmseg.structures import SegDataSample
 
 from mmseg_unetpp.testing import ReferenceUNetPlusPlus
 from mmseg_unetpp.utils.launch import ArgumentParser, parse_size, run_tool
@@ -258,12 +263,23 @@ def measure(args: argparse.Namespace) -> Dict[str, float]:
             return (torch.cuda.max_memory_allocated() - base) / 2**20
         return peak_rss_mb() - base
 
+    def predict_step():
+        model.eval()
+        metas = dict(img_shape=(h, w), pad_shape=(h, w),
+                     ori_shape=args.ori_size or (h, w))
+        with torch.no_grad(), amp:
+            model.predict(x, [SegDataSample(metainfo=metas)] * args.batch)
+        sync()
+
     sync()
     if args.measure == 'time':
-        return dict(
+        found = dict(
             params_m=sum(p.numel() for p in model.parameters()) / 1e6,
             eval_ms=median_ms(eval_step),
             train_ms=median_ms(train_step))
+        if args.worker.endswith('.py'):
+            found['predict_ms'] = median_ms(predict_step)
+        return found
     if cuda:
         torch.cuda.reset_peak_memory_stats()
         base = torch.cuda.memory_allocated()
@@ -289,6 +305,8 @@ def run_worker(name: str, size: Tuple[int, int],
         str(args.iters), '--device', args.device
     ]
     cmd += ['--amp'] * args.amp + ['--channels-last'] * args.channels_last
+    if args.ori_size:
+        cmd += ['--ori-size', '{}x{}'.format(*args.ori_size)]
     result = {}
     for measure in ('time', 'memory'):
         env = dict(os.environ)
@@ -319,10 +337,14 @@ def report(results: Dict[str, Dict[str, float]], size: Tuple[int, int],
           f'{torch.__version__}' + (', AMP' if args.amp else '') +
           (', channels_last' if args.channels_last else '') +
           f'; ratios against {os.path.basename(base)}')
+    predicts = any('predict_ms' in r for r in results.values())
+    if predicts:
+        print('predict: to {}x{}, the class of each pixel'.format(
+            *(args.ori_size or size)))
     print('| model | params (M) | train step (ms) | eval (ms) | train peak '
           '(MB) | eval peak (MB) | train speed-up | eval speed-up | train '
-          'memory |')
-    print('|---|---|---|---|---|---|---|---|---|')
+          'memory |' + (' predict (ms) | predict speed-up |' * predicts))
+    print('|---|---|---|---|---|---|---|---|---|' + '---|---|' * predicts)
     for path, r in results.items():
         name = os.path.basename(path)
         if 'error' in r:
@@ -330,15 +352,18 @@ def report(results: Dict[str, Dict[str, float]], size: Tuple[int, int],
             continue
 
         def ratio(key, inverse=False):
-            if 'train_ms' not in ref:
+            if key not in ref or key not in r:
                 return '-'
             value = r[key] / ref[key] if inverse else ref[key] / r[key]
             return f'{value:.2f}x'
 
+        predict = (f' {r["predict_ms"]:.0f} |' if 'predict_ms' in r else
+                   ' - |') + f' {ratio("predict_ms")} |'
         print(f'| {name} | {r["params_m"]:.2f} | {r["train_ms"]:.0f} | '
               f'{r["eval_ms"]:.0f} | {r["train_peak_mb"]:.0f} | '
               f'{r["eval_peak_mb"]:.0f} | {ratio("train_ms")} | '
-              f'{ratio("eval_ms")} | {ratio("train_peak_mb", True)} |')
+              f'{ratio("eval_ms")} | {ratio("train_peak_mb", True)} |' +
+              predict * predicts)
 
 
 def main(argv=None) -> None:
@@ -363,6 +388,12 @@ def main(argv=None) -> None:
         '--channels-last',
         action='store_true',
         help='convert the model and input to channels_last first')
+    parser.add_argument(
+        '--ori-size',
+        type=parse_size,
+        metavar='HxW',
+        help="a config's predict: the original image size (default: the "
+        'input size)')
     parser.add_argument('--worker', help=argparse.SUPPRESS)
     parser.add_argument(
         '--measure', choices=['time', 'memory'], help=argparse.SUPPRESS)
