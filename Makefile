@@ -13,4 +13,4 @@ demo: install
 	bash tools/run_demo.sh
 
 test: install
-	$(PYTHON) -m pytest tests -n 2 --dist loadfile --durations=15
+	$(PYTHON) -m pytest tests --durations=15

@@ -105,7 +105,7 @@ setup(
         'regex',
     ],
     extras_require={
-        'tests': ['pytest', 'pytest-xdist'] + PRETRAINED + DEPLOY,
+        'tests': ['pytest'] + PRETRAINED + DEPLOY,
         'pretrained': PRETRAINED,
         'deploy': DEPLOY,
         'pretrained-lite1': NETWORK +

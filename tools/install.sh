@@ -58,7 +58,7 @@ for spec in specs:
 PY
 }
 
-BASE_REQS=("$SETUPTOOLS" wheel ninja psutil pytest pytest-xdist numpy)
+BASE_REQS=("$SETUPTOOLS" wheel ninja psutil pytest numpy)
 installed "${BASE_REQS[@]}" || pip install -q "${BASE_REQS[@]}"
 
 if "$PYTHON" -c 'import torch' 2>/dev/null; then
