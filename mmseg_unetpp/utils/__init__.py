@@ -9,7 +9,12 @@ from .checkpoint import (
                          resolve_resume,
 )
 from .config_prefix import register_config_prefix
-from .dataset_config import inner_dataset, inner_datasets, split_frames
+from .dataset_config import (
+                         dataset_frames,
+                         inner_dataset,
+                         inner_datasets,
+                         split_frames,
+)
 from .env import check_mmcv
 from .errors import (
                          BadSampleError,
@@ -31,7 +36,7 @@ __all__ = [
     'DataCheckError', 'MissingPackageError', 'NonFiniteLossError',
     'NonFiniteWeightsError',
     'UnsafeCheckpointError', 'UserError', 'check_mmcv', 'checkpoint_problem',
-    'error_line', 'history_buffer_getattr', 'inner_dataset',
+    'dataset_frames', 'error_line', 'history_buffer_getattr', 'inner_dataset',
     'inner_datasets', 'latest_intact_checkpoint',
     'load_from_local_weights_only', 'register_config_prefix',
     'register_safe_checkpoint_loading', 'resolve_resume', 'split_frames'

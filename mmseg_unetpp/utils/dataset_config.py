@@ -67,3 +67,15 @@ def split_frames(num: int, share: float,
         raise UserError(f'{what}: --select-split {share} leaves no frame '
                         f'to score ({num} frames)')
     return list(range(select)), list(range(select, num))
+
+
+def dataset_frames(cfg, loader: str) -> Tuple[str, int]:
+    """The ``--cfg-options`` key of the ``indices`` of the set of ``cfg``'s
+    ``loader`` (``'val_dataloader'``; inside dataset wrappers, see
+    :func:`inner_dataset`) and its number of frames, from the built set.
+    """
+    from mmengine.registry import init_default_scope
+    from mmseg.registry import DATASETS
+    init_default_scope(cfg.get('default_scope', 'mmseg'))
+    key, _ = inner_dataset(cfg[loader].dataset, f'{loader}.dataset')
+    return f'{key}.indices', len(DATASETS.build(cfg[loader].dataset))

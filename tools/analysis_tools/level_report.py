@@ -40,9 +40,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 from mmengine.analysis import FlopAnalyzer
-from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
-from mmseg.registry import DATASETS
 
 from mmseg_unetpp.apis import (
     SegmentorLogits,
@@ -59,7 +57,7 @@ from mmseg_unetpp.apis.level_report import (
 from mmseg_unetpp.models.segmentors import DeepSupervisionEncoderDecoder
 from mmseg_unetpp.structures import Levels
 from mmseg_unetpp.utils.checkpoint import read_checkpoint
-from mmseg_unetpp.utils.dataset_config import inner_dataset, split_frames
+from mmseg_unetpp.utils.dataset_config import dataset_frames, split_frames
 from mmseg_unetpp.utils.errors import ConfigError
 from mmseg_unetpp.utils.launch import (
     ArgumentParser,
@@ -116,16 +114,6 @@ def costs(model: torch.nn.Module, x: torch.Tensor,
                 times.append(time.perf_counter() - start)
     return dict(gflops=analyzer.total() / 1e9,
                 ms=1000 * statistics.median(times))
-
-
-def test_frames(config: str, cfg_options: Optional[dict]) -> Tuple[str, int]:
-    """The ``indices`` key of the config's test set (inside dataset
-    wrappers) and its number of frames."""
-    cfg = load_config(config, cfg_options)
-    init_default_scope(cfg.get('default_scope', 'mmseg'))
-    key, _ = inner_dataset(cfg.test_dataloader.dataset,
-                           'test_dataloader.dataset')
-    return f'{key}.indices', len(DATASETS.build(cfg.test_dataloader.dataset))
 
 
 def test_metrics(config: str,
@@ -232,7 +220,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         meta = read_checkpoint(args.checkpoint)[1]
         frames = None
         if args.select_split:
-            key, num = test_frames(args.config, args.cfg_options)
+            key, num = dataset_frames(
+                load_config(args.config, args.cfg_options), 'test_dataloader')
             select, scored = split_frames(num, args.select_split,
                                           f'{args.config}: test')
             chosen_on = test_metrics(args.config, args.checkpoint,
@@ -266,7 +255,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
                   if not k.startswith('model.')}
         frames = None
         if scored:  # the frames UNet++ is scored on
-            key, num = test_frames(config, shared)
+            key, num = dataset_frames(load_config(config, shared),
+                                      'test_dataloader')
             if num != len(select) + len(scored):
                 raise ConfigError(
                     f'the baseline {config} tests on {num} frames, '

@@ -43,11 +43,9 @@ import time
 from typing import Dict, List, Optional, Tuple
 
 from mmengine.config import DictAction
-from mmengine.registry import init_default_scope
-from mmseg.registry import DATASETS
 
 from mmseg_unetpp.structures import Levels
-from mmseg_unetpp.utils.dataset_config import inner_dataset, split_frames
+from mmseg_unetpp.utils.dataset_config import dataset_frames, split_frames
 from mmseg_unetpp.utils.errors import UserError
 from mmseg_unetpp.utils.launch import (
     ArgumentParser,
@@ -161,31 +159,23 @@ def base_options(config: str, options: str, seed: int,
     return found + shlex.split(options)
 
 
-def val_split(config: str, options: List[str],
-              share: float) -> Tuple[List[int], List[int]]:
+def val_split(config: str, options: List[str], share: float
+              ) -> Tuple[Tuple[List[int], List[int]], List[str]]:
     """The val frames that choose (the first ``share`` of them, at least
-    one) and those that are scored (the rest)."""
+    one) and those that are scored (the rest), and the ``--cfg-options``
+    that validate on the scored frames and give ``FusionSelectHook``
+    (where the config has it) the choosing ones."""
     parser = argparse.ArgumentParser()
     parser.add_argument('--options', nargs='*', action=DictAction)
     cfg = load_config(config, parser.parse_args(
         ['--options', *options]).options)
-    init_default_scope(cfg.get('default_scope', 'mmseg'))
-    num = len(DATASETS.build(cfg.val_dataloader.dataset))
-    return split_frames(num, share, f'{config}: val')
-
-
-def split_options(config: str, select: List[int],
-                  scored: List[int]) -> List[str]:
-    """``--cfg-options`` that validate on the ``scored`` frames and give
-    ``FusionSelectHook`` (where the config has it) the ``select`` ones."""
-    cfg = load_config(config)
-    key, _ = inner_dataset(cfg.val_dataloader.dataset,
-                           'val_dataloader.dataset')
-    found = [f"{key}.indices=[{','.join(map(str, scored))}]"]
+    key, num = dataset_frames(cfg, 'val_dataloader')
+    select, scored = split_frames(num, share, f'{config}: val')
+    found = [f"{key}=[{','.join(map(str, scored))}]"]
     if 'fusion_select' in (cfg.get('default_hooks') or {}):
         found.append('default_hooks.fusion_select.indices='
                      f"[{','.join(map(str, select))}]")
-    return found
+    return (select, scored), found
 
 
 def main(argv=None) -> None:
@@ -196,8 +186,10 @@ def main(argv=None) -> None:
         name = osp.splitext(osp.basename(config))[0]
         found = base_options(config, options, args.seed, args.data_root)
         if args.select_split:
-            splits.append(val_split(config, found, args.select_split))
-            found += split_options(config, *splits[-1])
+            split, options_found = val_split(config, found,
+                                             args.select_split)
+            splits.append(split)
+            found += options_found
         jobs.append(dict(
             config=config, core=core, name=name,
             root=osp.join(args.work_dir, f'{k}_{name}'),
