@@ -9,7 +9,6 @@ with one line ``error: ...`` and exit status 1.
 """
 import argparse
 import os.path as osp
-import sys
 from typing import Optional, Sequence
 
 from mmengine.logging import print_log
@@ -95,4 +94,4 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
 
 
 if __name__ == '__main__':
-    sys.exit(launch.run_tool(main))
+    launch.exit_tool(main)

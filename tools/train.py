@@ -15,7 +15,6 @@ config the same way; this tool adds:
 """
 import logging
 import os.path as osp
-import sys
 from typing import Optional, Sequence
 
 from mmengine.config import Config
@@ -106,4 +105,4 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
 
 
 if __name__ == '__main__':
-    sys.exit(launch.run_tool(main))
+    launch.exit_tool(main)

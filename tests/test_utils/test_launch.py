@@ -89,3 +89,55 @@ def test_side_by_side_points_each_config_at_the_data_root(tmp_path):
         f'test_dataloader.dataset.data_root={tmp_path}',
         'a=1',
     ]
+
+
+EXITING_TOOL = '''
+import atexit
+import sys
+
+from mmseg_unetpp.utils.errors import ConfigError
+from mmseg_unetpp.utils.launch import exit_tool
+
+
+class Finalised:
+    def __del__(self):
+        print('finalised', flush=True)
+
+
+kept = Finalised()
+atexit.register(print, 'exit handlers ran')
+
+
+def main(argv):
+    print('done', end='')  # left in the buffer
+    if sys.argv[1] == 'fail':
+        raise ConfigError('bad value')
+
+
+exit_tool(main)
+'''
+
+
+@pytest.mark.parametrize('argument, status', [('pass', 0), ('fail', 1)])
+@pytest.mark.parametrize('torchrun', [True, False])
+def test_exit_tool_skips_finalisation_only_under_torchrun_on_cpu(
+        tmp_path, argument, status, torchrun):
+    """A torchrun process on CPU leaves before interpreter finalisation
+    (where gloo can abort it) but after its exit handlers, with its output
+    flushed and its status kept; any other process exits normally."""
+    import os
+    import subprocess
+    import sys
+    script = tmp_path / 'tool.py'
+    script.write_text(EXITING_TOOL)
+    env = dict(os.environ, CUDA_VISIBLE_DEVICES='')
+    env.pop('TORCHELASTIC_RUN_ID', None)
+    if torchrun:
+        env['TORCHELASTIC_RUN_ID'] = 'test'
+    proc = subprocess.run([sys.executable, str(script), argument], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == status, proc.stderr
+    assert proc.stdout.startswith('done')
+    assert 'exit handlers ran' in proc.stdout
+    assert ('finalised' in proc.stdout) is not torchrun
+    assert ('error: bad value' in proc.stderr) is (status == 1)
