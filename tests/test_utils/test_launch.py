@@ -1,5 +1,8 @@
 """What the tools share from ``mmseg_unetpp.utils.launch``."""
 import argparse
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -125,9 +128,6 @@ def test_exit_tool_skips_finalisation_only_under_torchrun_on_cpu(
     """A torchrun process on CPU leaves before interpreter finalisation
     (where gloo can abort it) but after its exit handlers, with its output
     flushed and its status kept; any other process exits normally."""
-    import os
-    import subprocess
-    import sys
     script = tmp_path / 'tool.py'
     script.write_text(EXITING_TOOL)
     env = dict(os.environ, CUDA_VISIBLE_DEVICES='')
