@@ -1,5 +1,6 @@
 # UNet++ on CHASE_DB1 (retinal vessels against background), as MMSeg's
-# configs/unet/ runs U-Net there: its CHASE_DB1 base config, 128x128 crops,
+# configs/unet/ runs U-Net there: its CHASE_DB1 base config (the training
+# labels resized on their pixels: ../_base_/datasets/), 128x128 crops,
 # sliding-window inference (stride 85), 40k iterations, 4 GPUs x 4;
 # UNet++ L4 width 32 with deep supervision and the paper's loss on two
 # softmax channels (0.5 x cross-entropy + 1.0 x Dice).
@@ -7,7 +8,7 @@
 _base_ = [
     '../_base_/default_runtime.py',
     '../_base_/models/unetpp_ce-dice.py',
-    'mmseg::_base_/datasets/chase_db1.py',
+    '../_base_/datasets/chase_db1.py',
     '../_base_/schedules/adamw_poly_40k.py'
 ]
 crop_size = (128, 128)

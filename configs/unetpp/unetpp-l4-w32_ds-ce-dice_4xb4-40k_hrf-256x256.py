@@ -1,13 +1,14 @@
 # UNet++ on HRF (retinal vessels against background), as MMSeg's
-# configs/unet/ runs U-Net there: its HRF base config, 256x256 crops,
-# sliding-window inference (stride 170), 40k iterations, 4 GPUs x 4;
+# configs/unet/ runs U-Net there: its HRF base config (the training labels
+# resized on their pixels: ../_base_/datasets/), 256x256 crops, sliding-window
+# inference (stride 170), 40k iterations, 4 GPUs x 4;
 # UNet++ L4 width 32 with deep supervision and the paper's loss on two
 # softmax channels (0.5 x cross-entropy + 1.0 x Dice).
 # Scored by mIoU and mDice per level (with the vessels' own Dice).
 _base_ = [
     '../_base_/default_runtime.py',
     '../_base_/models/unetpp_ce-dice.py',
-    'mmseg::_base_/datasets/hrf.py',
+    '../_base_/datasets/hrf.py',
     '../_base_/schedules/adamw_poly_40k.py'
 ]
 crop_size = (256, 256)

@@ -1,13 +1,14 @@
 # UNet++ on STARE (retinal vessels against background), as MMSeg's
-# configs/unet/ runs U-Net there: its STARE base config, 128x128 crops,
-# sliding-window inference (stride 85), 40k iterations, 4 GPUs x 4;
+# configs/unet/ runs U-Net there: its STARE base config (the training labels
+# resized on their pixels: ../_base_/datasets/), 128x128 crops, sliding-window
+# inference (stride 85), 40k iterations, 4 GPUs x 4;
 # UNet++ L4 width 32 with deep supervision and the paper's loss on two
 # softmax channels (0.5 x cross-entropy + 1.0 x Dice).
 # Scored by mIoU and mDice per level (with the vessels' own Dice).
 _base_ = [
     '../_base_/default_runtime.py',
     '../_base_/models/unetpp_ce-dice.py',
-    'mmseg::_base_/datasets/stare.py',
+    '../_base_/datasets/stare.py',
     '../_base_/schedules/adamw_poly_40k.py'
 ]
 crop_size = (128, 128)

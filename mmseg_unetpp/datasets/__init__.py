@@ -2,14 +2,15 @@ from .camvid import CamVidDataset
 from .demo_data import make_camvid_demo
 from .sample_check import SampleReport, check_dataset_samples, check_samples
 from .transforms import (
+                         CenteredResize,
                          LoadCheckedAnnotations,
                          LoadCheckedImageFromFile,
                          LoadFOVMask,
 )
 
 __all__ = [
-    'CamVidDataset', 'LoadCheckedAnnotations', 'LoadCheckedImageFromFile',
-    'LoadFOVMask',
+    'CamVidDataset', 'CenteredResize', 'LoadCheckedAnnotations',
+    'LoadCheckedImageFromFile', 'LoadFOVMask',
     'SampleReport', 'check_dataset_samples', 'check_samples',
     'make_camvid_demo'
 ]

@@ -1,8 +1,9 @@
 # DRIVE as MMSeg's dataset base has it (64x64 crops of the 15 training
-# images, sliding-window tests), for one CPU core: batch 4, the data loaded
+# images, sliding-window tests), with the training labels resized on their
+# image's pixels (./drive.py), for one CPU core: batch 4, the data loaded
 # in the training process, scored by mIoU and mDice per level with the
 # vessels' own IoU and Dice.
-_base_ = ['mmseg::_base_/datasets/drive.py']
+_base_ = ['./drive.py']
 loader = dict(num_workers=0, persistent_workers=False)
 train_dataloader = dict(batch_size=4, **loader)
 val_dataloader = loader

@@ -3,5 +3,9 @@ from .loading import (
                       LoadCheckedImageFromFile,
                       LoadFOVMask,
 )
+from .resize import CenteredResize
 
-__all__ = ['LoadCheckedAnnotations', 'LoadCheckedImageFromFile', 'LoadFOVMask']
+__all__ = [
+    'CenteredResize', 'LoadCheckedAnnotations', 'LoadCheckedImageFromFile',
+    'LoadFOVMask'
+]
