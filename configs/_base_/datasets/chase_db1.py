@@ -1,5 +1,5 @@
 # MMSeg's CHASE_DB1 base, its training labels resized on their image's pixels:
-# MMCV's Resize draws them about half a pixel low, which on thin vessels
+# MMSeg's Resize draws them about half a pixel low, which on thin vessels
 # costs points of Dice (see mmseg_unetpp/datasets/transforms/resize.py).
 _base_ = ['mmseg::_base_/datasets/chase_db1.py']
 train_pipeline = [
@@ -7,11 +7,11 @@ train_pipeline = [
     dict(type='LoadAnnotations'),
     dict(
         type='RandomResize',
-        scale=(960, 999),
+        scale={{_base_.img_scale}},
         ratio_range=(0.5, 2.0),
         keep_ratio=True,
         resize_type='CenteredResize'),
-    dict(type='RandomCrop', crop_size=(128, 128), cat_max_ratio=0.75),
+    dict(type='RandomCrop', crop_size={{_base_.crop_size}}, cat_max_ratio=0.75),
     dict(type='RandomFlip', prob=0.5),
     dict(type='PhotoMetricDistortion'),
     dict(type='PackSegInputs')
