@@ -7,14 +7,21 @@ One image of random pixels at ``--size`` through the config's model
 (random weights: the time does not depend on them), every level predicted
 as a test pass that scores them does, ``--batch-windows`` windows per
 forward, one thread; after one warm-up pass, PyTorch's profiler prints its
-operators by self CPU time.
+operators by self CPU time. Then the arithmetic: the pass's FLOPs
+(PyTorch's ``FlopCounterMode``, two per multiply-add), its time and rate,
+beside the rate of one bare 3x3 convolution (64 to 64 channels, 32x32, as
+many maps as windows per forward, channels_last) on the same core: when
+the two rates are close, the pass runs at what the core's convolutions
+give, and only fewer FLOPs make it faster.
 """
 import argparse
+import time
 
 import torch
 from mmengine.registry import init_default_scope
 from mmseg.registry import MODELS
 from torch.profiler import ProfilerActivity, profile
+from torch.utils.flop_counter import FlopCounterMode
 
 from mmseg_unetpp.utils.launch import load_config, sync_bn_to_bn
 
@@ -43,6 +50,32 @@ def main() -> None:
             model.inference(image, metas, levels)
     print(prof.key_averages().table(sort_by='self_cpu_time_total',
                                     row_limit=args.rows))
+    with torch.no_grad():
+        counter = FlopCounterMode(display=False)
+        with counter:
+            model.inference(image, metas, levels)
+        flops = counter.get_total_flops()
+        seconds = _best_time(lambda: model.inference(image, metas, levels))
+        conv = torch.nn.Conv2d(64, 64, 3, padding=1).eval()
+        maps = torch.randn(args.batch_windows, 64, 32, 32).contiguous(
+            memory_format=torch.channels_last)
+        conv_seconds = _best_time(lambda: conv(maps))
+    conv_flops = 2 * maps.numel() * 64 * 9
+    print(f'pass: {flops / 1e9:.1f} GFLOP in {seconds:.3f} s, '
+          f'{flops / seconds / 1e9:.0f} GFLOP/s; a bare 3x3 conv '
+          f'(64 to 64, {args.batch_windows}x32x32): '
+          f'{conv_flops / conv_seconds / 1e9:.0f} GFLOP/s')
+
+
+def _best_time(step, repeats: int = 3) -> float:
+    """The shortest of ``repeats`` timed calls, after one untimed."""
+    step()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - start)
+    return min(times)
 
 
 if __name__ == '__main__':
