@@ -15,12 +15,12 @@ the two rates are close, the pass runs at what the core's convolutions
 give, and only fewer FLOPs make it faster.
 """
 import argparse
-import time
 
 import torch
 from mmengine.registry import init_default_scope
 from mmseg.registry import MODELS
 from torch.profiler import ProfilerActivity, profile
+from torch.utils.benchmark import Timer
 from torch.utils.flop_counter import FlopCounterMode
 
 from mmseg_unetpp.utils.launch import load_config, sync_bn_to_bn
@@ -55,11 +55,12 @@ def main() -> None:
         with counter:
             model.inference(image, metas, levels)
         flops = counter.get_total_flops()
-        seconds = _best_time(lambda: model.inference(image, metas, levels))
+        seconds = _median_seconds(
+            lambda: model.inference(image, metas, levels))
         conv = torch.nn.Conv2d(64, 64, 3, padding=1).eval()
         maps = torch.randn(args.batch_windows, 64, 32, 32).contiguous(
             memory_format=torch.channels_last)
-        conv_seconds = _best_time(lambda: conv(maps))
+        conv_seconds = _median_seconds(lambda: conv(maps))
     conv_flops = 2 * maps.numel() * 64 * 9
     print(f'pass: {flops / 1e9:.1f} GFLOP in {seconds:.3f} s, '
           f'{flops / seconds / 1e9:.0f} GFLOP/s; a bare 3x3 conv '
@@ -67,15 +68,9 @@ def main() -> None:
           f'{conv_flops / conv_seconds / 1e9:.0f} GFLOP/s')
 
 
-def _best_time(step, repeats: int = 3) -> float:
-    """The shortest of ``repeats`` timed calls, after one untimed."""
-    step()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - start)
-    return min(times)
+def _median_seconds(step) -> float:
+    """Median of 3 timed calls (PyTorch's ``Timer``, one thread)."""
+    return Timer('step()', globals=dict(step=step)).timeit(3).median
 
 
 if __name__ == '__main__':
