@@ -4,13 +4,16 @@ VENV ?= $(or $(VIRTUAL_ENV),$(CURDIR)/.venv)
 PYTHON ?= $(VENV)/bin/python
 export VENV PYTHON
 
-.PHONY: install demo test
+.PHONY: install demo lint test
 
 install:
 	bash tools/install.sh
 
 demo: install
 	bash tools/run_demo.sh
+
+lint: install
+	$(PYTHON) -m ruff check .
 
 test: install
 	$(PYTHON) -m pytest tests --durations=15

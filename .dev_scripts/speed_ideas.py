@@ -3,7 +3,7 @@
 ``python .dev_scripts/speed_ideas.py [--size 176 240] [--batch 2]
 [--width 32] [--rounds 5] [--compile]``
 
-Every variant is the package's ``UNetPlusPlus`` (L4) with four 1x1
+Every variant is the package's ``UNetPlusPlus`` (l4) with four 1x1
 classifiers and cross-entropy, in one process; the variants take turns
 for ``--rounds`` rounds and the median of each is printed (a train step:
 forward, loss, backward, SGD update; eval: an accurate-mode forward).

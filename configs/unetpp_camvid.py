@@ -1,4 +1,4 @@
-# The documented entry point: UNet++ L4, width 32, deep supervision on
+# The documented entry point: UNet++ l4, width 32, deep supervision on
 # CamVid (python tools/train.py configs/unetpp_camvid.py [--amp]).
 # To inherit it from another project use the file it points to:
 # `mmseg_unetpp::` needs a folder in the path (MMEngine's rule), so

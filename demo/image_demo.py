@@ -1,18 +1,17 @@
 """Segment one image and save the overlay with a class legend.
 
 ``python demo/image_demo.py IMG CONFIG CKPT [--out-file F]
-[--mode accurate|fast] [--level K] [--device cpu] [--opacity A]
-[--with-labels]``
+[--fast-level K|none] [--device cpu] [--opacity A] [--with-labels]``
 
-``--mode`` alone switches the config's mode (fast at the config's
-level); ``--level K`` means fast mode at level K.
+``--fast-level K`` predicts in fast mode at level K, ``--fast-level none``
+in accurate mode; by default as the config says.
 
 The model is loaded by ``mmseg_unetpp.apis.load_model`` (MMSeg's
 ``init_model``, but a checkpoint that does not fit is refused) and run
 with MMSeg's ``inference_model``; the overlay is drawn by
 ``SegLegendVisualizer`` (MMSeg's ``SegLocalVisualizer`` plus a legend;
-small images are drawn enlarged). ``--level K`` alone means fast mode at
-level K; a pruned pair from ``tools/prune.py`` works as it is.
+small images are drawn enlarged). A pruned pair from ``tools/prune.py``
+works as it is.
 """
 import os
 import os.path as osp
@@ -23,8 +22,15 @@ import mmcv
 from mmseg.apis import inference_model
 
 from mmseg_unetpp.apis import load_model
+from mmseg_unetpp.apis.inference import FROM_CONFIG
 from mmseg_unetpp.utils.errors import BadSampleError
-from mmseg_unetpp.utils.launch import ArgumentParser, require_file, run_tool
+from mmseg_unetpp.utils.launch import (
+    ArgumentParser,
+    RenamedOption,
+    parse_fast_level,
+    require_file,
+    run_tool,
+)
 from mmseg_unetpp.visualization import SegLegendVisualizer
 
 
@@ -37,9 +43,11 @@ def parse_args(argv: Optional[Sequence[str]] = None):
         '--out-file', default='demo_overlay.png', help='overlay to write '
         '(default: demo_overlay.png)')
     parser.add_argument(
-        '--mode', choices=('accurate', 'fast'),
-        help="inference mode (default: the config's; fast with --level)")
-    parser.add_argument('--level', type=int, help='fast-mode level K')
+        '--fast-level', type=parse_fast_level, default=FROM_CONFIG,
+        metavar='K', help="fast mode at level K, or none for accurate mode "
+        "(default: the config's)")
+    for old in ('--mode', '--level'):
+        parser.add_argument(old, action=RenamedOption, new='--fast-level')
     parser.add_argument('--device', default='cpu', help='cpu or cuda:0')
     parser.add_argument(
         '--opacity', type=float, default=0.5,
@@ -50,8 +58,6 @@ def parse_args(argv: Optional[Sequence[str]] = None):
     args = parser.parse_args(argv)
     if not 0 < args.opacity <= 1:
         parser.error(f'--opacity must be in (0, 1], got {args.opacity}')
-    if args.level is not None and args.mode == 'accurate':
-        parser.error('--level K selects fast mode; drop --mode accurate')
     return args
 
 
@@ -63,10 +69,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         raise BadSampleError(f'{args.img}: cannot decode the image '
                              '(truncated, or not an image file)')
     image = mmcv.bgr2rgb(image)
-    # --mode fast alone: fast mode at the config's level.
-    cfg_options = {'model.decode_head.mode': args.mode} if args.mode else None
-    model = load_model(args.config, args.checkpoint, args.level,
-                       device=args.device, cfg_options=cfg_options)
+    model = load_model(args.config, args.checkpoint, args.fast_level,
+                       device=args.device)
     result = inference_model(model, args.img)
     visualizer = SegLegendVisualizer(alpha=args.opacity)
     visualizer.dataset_meta = dict(

@@ -10,6 +10,10 @@ from .utils.env import check_mmcv
 
 check_mmcv()  # before mmseg, whose own import fails less helpfully
 
+from .utils.private_api import check_private_apis  # noqa: E402
+
+check_private_apis()  # the private APIs of MMEngine, MMSeg and MMCV used
+
 from .utils.checkpoint import register_safe_checkpoint_loading  # noqa: E402
 
 register_safe_checkpoint_loading()

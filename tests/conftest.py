@@ -3,10 +3,10 @@ import sys
 from typing import Optional
 
 import pytest
-from mmengine.logging import MMLogger
 from mmengine.registry import init_default_scope
 
 import mmseg_unetpp  # noqa: F401
+from mmseg_unetpp.utils.private_api import private_api
 
 
 @pytest.fixture(autouse=True, scope='session')
@@ -17,8 +17,8 @@ def package_metafiles_read_once():
     0.15 s a config. The files do not change while the tests run, so this
     process reads each package's once (a base that is no model, such as
     ``_base_/default_runtime.py``, is remembered as not found)."""
-    import mmengine.config.utils as config_utils
-    read = config_utils._get_cfg_metainfo
+    name = 'mmengine.config.utils._get_cfg_metainfo'  # a private API
+    read = private_api(name)
     found: dict = {}
 
     def read_once(package_path: str, cfg_path: str) -> Optional[dict]:
@@ -34,7 +34,7 @@ def package_metafiles_read_once():
         return meta
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(config_utils, '_get_cfg_metainfo', read_once)
+        patch.setattr(name, read_once)
         yield
 
 
@@ -48,7 +48,8 @@ def mmseg_scope():
 def mmengine_logs_to_this_tests_stdout():
     """MMEngine's loggers live across tests and keep the stdout of the test
     that made them, closed once that test ends: point them at this one's."""
-    for logger in MMLogger._instance_dict.values():
+    loggers = private_api('mmengine.logging.MMLogger._instance_dict')
+    for logger in loggers.values():
         for handler in logger.handlers:
             if type(handler) is logging.StreamHandler:
                 handler.stream = sys.stdout  # no flush of the closed one
@@ -64,7 +65,7 @@ def inherited_config() -> str:
 
 @pytest.fixture(scope='session')
 def deploy_project(tmp_path_factory) -> dict:
-    """Generated data, a tiny UNet++ L4 config and a checkpoint of random
+    """Generated data, a tiny UNet++ l4 config and a checkpoint of random
     weights, for the pruning, ONNX, report and demo tests."""
     from helpers import write_deploy_project
     return write_deploy_project(tmp_path_factory.mktemp('deploy_project'))

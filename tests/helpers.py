@@ -189,7 +189,7 @@ def randomize(model: torch.nn.Module, seed: int = 0) -> torch.nn.Module:
     return model
 
 
-# A user's config for the deploy tests: UNet++ L4 of width 4 (levels 1..4)
+# A user's config for the deploy tests: UNet++ l4 of width 4 (levels 1..4)
 # on generated CamVid-format data, test split only.
 DEPLOY_CONFIG = """
 _base_ = ['mmseg::_base_/default_runtime.py']

@@ -62,8 +62,8 @@ def test_import_changes_only_what_it_documents():
     # 2. MMEngine's loader for local paths, and only that one.
     schemes_before, schemes_after = before.pop('schemes'), after.pop(
         'schemes')
-    assert schemes_after[''] == ('mmseg_unetpp.utils.checkpoint.'
-                                 'load_from_local_weights_only')
+    assert schemes_after[''] == ('mmseg_unetpp.utils.checkpoint.safe_loading'
+                                 '.load_from_local_weights_only')
     del schemes_before[''], schemes_after['']
     assert schemes_after == schemes_before
     # 3. The config prefix.

@@ -22,7 +22,7 @@ command; or the same steps on the CPU at tiny sizes (``--dry-run``).
    installs the carried wheels into ``WORK_DIR/site`` (on ``PYTHONPATH``;
    nothing of the system changes), builds mmcv there with its CPU ops on
    every core (the models need no CUDA op), then runs the steps of
-   :mod:`mmseg_unetpp.apis.gpu_check`: ``tools/train.py
+   ``tools/gpu_check_steps.py``: ``tools/train.py
    configs/unetpp_camvid.py`` for ``--iters`` iterations, fp32 and
    ``--amp``; ``tools/test.py`` (accurate mode, every level);
    ``inference_model`` once; the training step of UNet++ (fp32, AMP,
@@ -38,9 +38,10 @@ with, the OpenMMLab stack already installed.
 
 Until the set-up is done this file needs the standard library alone
 (``mmseg_unetpp`` imports mmcv), so carrying and setting up live here and
-the steps in :mod:`mmseg_unetpp.apis.gpu_check`.
+the steps in ``tools/gpu_check_steps.py``, loaded once the set-up is done.
 """
 import argparse
+import importlib.util
 import json
 import os
 import os.path as osp
@@ -49,9 +50,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from types import ModuleType
 from typing import Dict, List, Optional, Sequence
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+STEPS = osp.join(ROOT, 'tools', 'gpu_check_steps.py')
 CARRY = 'gpu_carry'
 LIMIT_MIB = 60
 MANIFEST = 'manifest.json'
@@ -310,13 +313,31 @@ def run_on_gpu(args: argparse.Namespace) -> int:
     return code
 
 
+def import_steps() -> ModuleType:
+    """``tools/gpu_check_steps.py`` as the module ``gpu_check_steps``
+    (``tools/`` is not a package); it imports the OpenMMLab stack, so only
+    once the set-up is done."""
+    name = 'gpu_check_steps'
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, STEPS)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # its dataclasses look it up there
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            del sys.modules[name]
+            raise
+    return sys.modules[name]
+
+
 def run_steps(args: argparse.Namespace) -> int:
     """The steps, with this Python (``--dry-run``: on the CPU)."""
     from dataclasses import replace
 
-    from mmseg_unetpp.apis import gpu_check
     from mmseg_unetpp.utils.errors import UserError
     from mmseg_unetpp.utils.launch import run_tool
+
+    gpu_check = import_steps()
 
     def steps(_) -> None:
         import torch

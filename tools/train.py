@@ -50,7 +50,7 @@ def parse_args(argv: Optional[Sequence[str]] = None):
         nargs='+',
         action=launch.CfgOptionsAction,
         help='override settings of the config, key=value (e.g. '
-        'model.decode_head.mode=fast)')
+        'model.decode_head.fast_level=2)')
     parser.add_argument('--launcher', choices=launch.LAUNCHERS, default='none')
     return parser.parse_args(argv)
 

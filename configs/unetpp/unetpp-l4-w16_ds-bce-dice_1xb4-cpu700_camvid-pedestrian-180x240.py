@@ -1,4 +1,4 @@
-# The Car config's model and schedule (UNet++ L4, width 16, deep
+# The Car config's model and schedule (UNet++ l4, width 16, deep
 # supervision, the paper's BCE + Dice on one sigmoid channel) on
 # Pedestrian, a small class, against the rest of CamVid
 # (classes=('background', 'Pedestrian'), void still ignored).

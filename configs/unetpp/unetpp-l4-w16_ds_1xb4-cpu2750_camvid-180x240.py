@@ -1,4 +1,4 @@
-# CPU budget run: UNet++ L4, width 16, deep supervision, CamVid at 180x240,
+# CPU budget run: UNet++ l4, width 16, deep supervision, CamVid at 180x240,
 # batch 4, 2750 iterations (about 40 min on one CPU core).
 _base_ = [
     '../_base_/default_runtime.py', '../_base_/models/unetpp.py',

@@ -1,4 +1,4 @@
-# The demo (`make demo`): UNet++ L4, width 16, deep supervision, trained
+# The demo (`make demo`): UNet++ l4, width 16, deep supervision, trained
 # on the generated CamVid-format demo data on a CPU.
 _base_ = [
     '../_base_/default_runtime.py', '../_base_/models/unetpp.py',

@@ -1,4 +1,4 @@
-# CPU budget run of a binary task: UNet++ L4, width 16, deep supervision,
+# CPU budget run of a binary task: UNet++ l4, width 16, deep supervision,
 # cross-entropy over two softmax channels; Car against the rest of
 # CamVid at 180x240, batch 4.
 _base_ = [

@@ -1,5 +1,5 @@
 # CPU budget run on DRIVE: the DRIVE config's model, data and inference
-# (UNet++ L4, width 32, deep supervision, the paper's loss on two softmax
+# (UNet++ l4, width 32, deep supervision, the paper's loss on two softmax
 # channels, 64x64 crops, 64x64 windows at stride 42 run 16 per forward)
 # with the CPU schedule (AdamW, 50-iteration warm-up, poly decay ending at
 # train_cfg.max_iters, which tools/analysis_tools/side_by_side.py sets

@@ -2,7 +2,7 @@
 # configs/unet/ runs U-Net there: its STARE base config (the training labels
 # resized on their pixels: ../_base_/datasets/), 128x128 crops, sliding-window
 # inference (stride 85), 40k iterations, 4 GPUs x 4;
-# UNet++ L4 width 32 with deep supervision and the paper's loss on two
+# UNet++ l4 width 32 with deep supervision and the paper's loss on two
 # softmax channels (0.5 x cross-entropy + 1.0 x Dice).
 # Scored by mIoU and mDice per level (with the vessels' own Dice).
 _base_ = [

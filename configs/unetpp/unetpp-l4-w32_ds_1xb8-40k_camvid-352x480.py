@@ -1,4 +1,4 @@
-# UNet++ L4, width 32, deep supervision (accurate mode), CamVid 11 classes,
+# UNet++ l4, width 32, deep supervision (accurate mode), CamVid 11 classes,
 # 352x480 crops, batch 8 on one GPU, 40k iterations. AMP: tools/train.py
 # --amp. Per-level val mIoU (l1..l4 and accurate) is reported each val.
 _base_ = [

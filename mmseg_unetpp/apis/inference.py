@@ -14,15 +14,24 @@ from ..utils.errors import ConfigError
 from ..utils.launch import load_config
 from .pruning import build_segmentor, prune, pruned_config
 
-Level = Union[int, str, None]
+
+class _FromConfig:
+    """The default of ``load_model``'s ``fast_level``: the config's."""
+
+    def __repr__(self) -> str:
+        return "the config's"
+
+
+FROM_CONFIG = _FromConfig()
 
 
 def load_model(config: Union[str, Config],
                checkpoint: Optional[str] = None,
-               level: Level = None,
+               fast_level: Union[int, None, _FromConfig] = FROM_CONFIG,
                pruned: bool = False,
                device: str = 'cpu',
-               cfg_options: Optional[dict] = None) -> nn.Module:
+               cfg_options: Optional[dict] = None,
+               **removed) -> nn.Module:
     """A segmentor ready for ``mmseg.apis.inference_model``.
 
     What ``mmseg.apis.init_model`` gives (the model in eval mode on
@@ -37,11 +46,12 @@ def load_model(config: Union[str, Config],
         checkpoint (str, optional): Weights to load strictly; its
             ``meta['dataset_meta']`` gives the classes and palette (else
             the config's test dataset's). Default: random weights.
-        level (int | str, optional): ``None``: the config's prediction;
-            ``'accurate'``: accurate mode (the mean of the fused levels,
-            those the checkpoint's ``fusion_weights`` select); ``k``: fast
-            mode at level k, only sub-network k computed.
-        pruned (bool): With a level k, the pruned sub-network of level k
+        fast_level (int, optional): The head's ``fast_level``: ``k`` for
+            fast mode at level k (only sub-network k computed), None for
+            accurate mode (the mean of the levels the checkpoint's
+            ``fusion_weights`` select). Default: the config's
+            (``model.decode_head.fast_level``).
+        pruned (bool): In fast mode, the pruned sub-network of the level
             as a model of its own (``model.cfg`` is its config), not the
             whole model in fast mode. Default: False.
         device (str): ``'cpu'``, ``'cuda'``, ``'cuda:1'``...
@@ -51,12 +61,18 @@ def load_model(config: Union[str, Config],
         nn.Module: The segmentor.
 
     Raises:
-        ConfigError: for a level the model does not have or a device that
-            is not there (one line).
+        ConfigError: for a level the model does not have, a device that is
+            not there, or a keyword this function does not take (one
+            line).
         PruningError: for a model that cannot be pruned (``pruned``).
         CheckpointError: for a checkpoint that is missing, unreadable or
             does not fit (one line).
     """
+    if removed:
+        raise ConfigError(
+            f'load_model takes no {", ".join(sorted(removed))}; the '
+            'prediction is set by fast_level (None for accurate mode, k '
+            'for fast mode at level k)')
     if device.startswith('cuda') and not torch.cuda.is_available():
         raise ConfigError(f'device {device}: no CUDA device is available')
     if isinstance(config, Config):
@@ -71,10 +87,11 @@ def load_model(config: Union[str, Config],
     if checkpoint is not None:
         state_dict, meta = read_checkpoint(checkpoint)
         load_weights(model, state_dict, checkpoint)
-    if level is not None:
-        set_prediction(model, level)
-    if pruned and isinstance(level, int):
-        sub_network = prune(cfg.model, model.state_dict(), level,
+    if fast_level is not FROM_CONFIG:
+        set_prediction(model, fast_level)
+    fast_level = getattr(model.decode_head, 'fast_level', None)
+    if pruned and fast_level is not None:
+        sub_network = prune(cfg.model, model.state_dict(), fast_level,
                             source=checkpoint or 'the model')
         cfg = pruned_config(cfg, sub_network)
         model = build_segmentor(cfg.model)
@@ -84,9 +101,10 @@ def load_model(config: Union[str, Config],
     return model.to(device).eval()
 
 
-def set_prediction(model: nn.Module, level: Level) -> None:
-    """Accurate mode (``'accurate'``: the fused levels; for a model without
-    deep supervision its one prediction) or fast mode at level ``k``.
+def set_prediction(model: nn.Module, fast_level: Optional[int]) -> None:
+    """Set the head's ``fast_level``: fast mode at level ``k``, or accurate
+    mode for None (the fused levels; for a model without deep supervision
+    its one prediction).
 
     Under ``DeepSupervisionEncoderDecoder`` the level is checked against
     the grid too (its ``fast_level``).
@@ -94,16 +112,21 @@ def set_prediction(model: nn.Module, level: Level) -> None:
     Raises:
         ConfigError: for a level the model does not have.
     """
+    if fast_level is not None and (not isinstance(fast_level, int)
+                                   or isinstance(fast_level, bool)):
+        raise ConfigError(f'fast_level must be None (accurate mode) or a '
+                          f'level k, got {fast_level!r}')
     head = model.decode_head
     if not isinstance(head, DeepSupervisionHead):
-        if level == 'accurate':
+        if fast_level is None:
             return
-        raise ConfigError(f'level {level!r} needs a DeepSupervisionHead, '
-                          f'the model has a {type(head).__name__}')
+        raise ConfigError(f'fast_level {fast_level} needs a '
+                          'DeepSupervisionHead, the model has a '
+                          f'{type(head).__name__}')
     owner = model if isinstance(model, DeepSupervisionEncoderDecoder) \
         else head
     try:
-        owner.fast_level = None if level == 'accurate' else level
+        owner.fast_level = fast_level
     except ValueError as error:
         raise ConfigError(str(error)) from None
 

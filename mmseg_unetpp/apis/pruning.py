@@ -37,7 +37,11 @@ from mmseg.registry import MODELS
 from ..models.backbones import EfficientNetLite, UNetPlusPlus
 from ..models.decode_heads import DeepSupervisionHead
 from ..models.segmentors import DeepSupervisionEncoderDecoder
-from ..utils.checkpoint import FUSION_KEY, compare_state_dicts, load_weights
+from ..utils.checkpoint.fit import (
+    FUSION_KEY,
+    compare_state_dicts,
+    load_weights,
+)
 from ..utils.errors import UserError
 from .segmentor_logits import SegmentorLogits
 
@@ -290,8 +294,7 @@ def _pruned_head(head_cfg: ConfigDict, head: DeepSupervisionHead,
         in_channels=head.branches[branch].in_channels,
         in_index=[head.in_index[branch]],
         loss_weights=[head.loss_weights[branch]],
-        mode='fast',
-        level=level)
+        fast_level=level)
     return head_cfg
 
 

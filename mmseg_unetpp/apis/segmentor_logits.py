@@ -30,6 +30,7 @@ class SegmentorLogits(nn.Module):
         self.segmentor = segmentor
         pre = segmentor.data_preprocessor
         self.swap_channels = bool(getattr(pre, 'channel_conversion', False))
+        # A private attribute, checked by utils.private_api.
         self.normalize = bool(getattr(pre, '_enable_normalize', False))
 
     def forward(self, image: torch.Tensor) -> torch.Tensor:

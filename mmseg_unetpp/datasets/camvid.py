@@ -104,8 +104,9 @@ class CamVidDataset(BaseSegDataset):
 
     def _update_palette(self) -> list:
         """MMSeg's palette; black background for a one-vs-rest task."""
-        classes = self._metainfo.get('classes')
-        palette = self._metainfo.get('palette', [])
+        metainfo = self.metainfo
+        classes = metainfo.get('classes')
+        palette = metainfo.get('palette', [])
         if self._one_vs_rest(classes) and len(palette) != 2:
             return [[0, 0, 0], list(palette[CLASSES.index(classes[1])])]
         return super()._update_palette()

@@ -26,6 +26,7 @@ from .errors import (
                          MissingPackageError,
                          NonFiniteLossError,
                          NonFiniteWeightsError,
+                         PrivateApiError,
                          UserError,
                          error_line,
 )
@@ -34,7 +35,7 @@ __all__ = [
     'AtomicLocalBackend', 'BadSampleError', 'CheckpointError',
     'CheckpointMismatchError', 'ConfigError', 'CorruptCheckpointError',
     'DataCheckError', 'MissingPackageError', 'NonFiniteLossError',
-    'NonFiniteWeightsError',
+    'NonFiniteWeightsError', 'PrivateApiError',
     'UnsafeCheckpointError', 'UserError', 'check_mmcv', 'checkpoint_problem',
     'dataset_frames', 'error_line', 'history_buffer_getattr', 'inner_dataset',
     'inner_datasets', 'latest_intact_checkpoint',

@@ -49,6 +49,12 @@ class MissingPackageError(UserError, ImportError):
     """An optional package that a feature needs is not installed."""
 
 
+class PrivateApiError(UserError, ImportError):
+    """The installed MMEngine, MMSeg or MMCV lacks, or has changed, a
+    private API this package relies on (see
+    :mod:`mmseg_unetpp.utils.private_api`)."""
+
+
 # The last line of a traceback: ``package.module.SomeError: message``.
 _TRACEBACK_TAIL = re.compile(r'^(?:[A-Za-z_][\w.]*\.)?[A-Za-z_]\w*: ')
 

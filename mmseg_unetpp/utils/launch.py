@@ -58,6 +58,36 @@ def parse_size(text: str) -> Tuple[int, int]:
     return height, width
 
 
+def parse_fast_level(text: str) -> Optional[int]:
+    """``--fast-level``'s value: a level ``k`` (fast mode) or ``none``
+    (accurate mode); an argparse ``type``.
+
+    Raises:
+        argparse.ArgumentTypeError: for anything else.
+    """
+    if text.lower() == 'none':
+        return None
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(
+            f'--fast-level takes a level k or none (accurate mode), got '
+            f'{text!r}')
+    return int(text)
+
+
+class RenamedOption(argparse.Action):
+    """An option that another replaced: giving it is a one-line error that
+    names the new one (``add_argument('--level', action=RenamedOption,
+    new='--fast-level K')``); it is not listed in ``--help``."""
+
+    def __init__(self, option_strings, dest, new: str, **kwargs):
+        super().__init__(option_strings, dest, nargs='?',
+                         help=argparse.SUPPRESS, **kwargs)
+        self.new = new
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        parser.error(f'{option_string} was replaced by {self.new}')
+
+
 class CfgOptionsAction(DictAction):
     """MMEngine's ``DictAction`` for ``--cfg-options``; an item without
     ``=`` is a bad argument (one line), not a traceback."""

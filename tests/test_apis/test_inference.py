@@ -10,7 +10,7 @@ from helpers import load_tool
 from mmseg.apis import inference_model, init_model
 from mmseg.registry import MODELS
 
-from mmseg_unetpp.apis import set_prediction
+from mmseg_unetpp.apis import load_model, set_prediction
 from mmseg_unetpp.models.segmentors import DeepSupervisionEncoderDecoder
 from mmseg_unetpp.structures import Levels
 from mmseg_unetpp.utils.errors import ConfigError
@@ -41,8 +41,7 @@ def test_fast_mode_and_pruned_pair_give_the_same_logits(
         deploy_project, monkeypatch, tmp_path):
     fast = init_model(
         str(deploy_project['config']), str(deploy_project['checkpoint']),
-        device='cpu', cfg_options={'model.decode_head.mode': 'fast',
-                                   'model.decode_head.level': 2})
+        device='cpu', cfg_options={'model.decode_head.fast_level': 2})
     assert fast.fast_level == 2
     monkeypatch.setattr(sys, 'argv', [
         'prune.py', str(deploy_project['config']),
@@ -59,6 +58,23 @@ def test_fast_mode_and_pruned_pair_give_the_same_logits(
                        inference_model(fast, image).seg_logits.data)
 
 
+def test_load_model_sets_the_prediction_by_fast_level_alone(deploy_project):
+    config, ckpt = str(deploy_project['config']), str(
+        deploy_project['checkpoint'])
+    fast_config = {'model.decode_head.fast_level': 2}
+    assert load_model(config, ckpt).fast_level is None  # the config's
+    assert load_model(config, ckpt, cfg_options=fast_config).fast_level == 2
+    assert load_model(config, ckpt, None,
+                      cfg_options=fast_config).fast_level is None
+    pruned = load_model(config, ckpt, 2, pruned=True)
+    assert pruned.backbone.num_levels == 2 and pruned.fast_level == 2
+    assert pruned.cfg.model.decode_head.fast_level == 2
+    with pytest.raises(ConfigError, match=r'^load_model takes no level; the '
+                       r'prediction is set by fast_level \(None for accurate '
+                       r'mode, k for fast mode at level k\)$'):
+        load_model(config, ckpt, level=2)
+
+
 def tiny_cfg(**backbone):
     return dict(
         type='DeepSupervisionEncoderDecoder',
@@ -73,8 +89,11 @@ def test_set_prediction_checks_the_level_against_head_and_grid():
     model = MODELS.build(tiny_cfg())
     set_prediction(model, 2)
     assert model.decode_head.fast_level == 2
-    set_prediction(model, 'accurate')
+    set_prediction(model, None)
     assert model.decode_head.fast_level is None
+    with pytest.raises(ConfigError, match=r"fast_level must be None "
+                       r"\(accurate mode\) or a level k, got 'accurate'"):
+        set_prediction(model, 'accurate')
     with pytest.raises(ConfigError, match=r'branch levels \[1, 2, 3\], '
                        r'got 5'):
         set_prediction(model, 5)
@@ -90,7 +109,7 @@ def test_set_prediction_on_a_model_without_deep_supervision():
         type='FCNHead', in_channels=4, channels=4, num_convs=0,
         concat_input=False, num_classes=3))
     model = MODELS.build(cfg)
-    set_prediction(model, 'accurate')  # its one prediction
+    set_prediction(model, None)  # its one prediction
     with pytest.raises(ConfigError, match='needs a DeepSupervisionHead, '
                        'the model has a FCNHead'):
         set_prediction(model, 2)

@@ -27,8 +27,7 @@ def expected_overlay(project, path, opacity, **cfg_options):
 
 @pytest.mark.parametrize('args, cfg_options', [
     ([], {}),
-    (['--level', 2], {'model.decode_head.mode': 'fast',
-                      'model.decode_head.level': 2}),
+    (['--fast-level', 2], {'model.decode_head.fast_level': 2}),
 ])
 def test_overlay_is_the_models_prediction_with_a_legend(
         deploy_project, tmp_path, capsys, args, cfg_options):
@@ -62,8 +61,12 @@ def test_missing_or_unreadable_image_is_one_line(deploy_project, tmp_path,
 
 
 @pytest.mark.parametrize('args, message', [
-    (['--level', 7], 'level must be one of the branch levels [1, 2, 3, 4]'),
-    (['--mode', 'accurate', '--level', 2], '--level K selects fast mode'),
+    (['--fast-level', 7], 'fast_level must be None (accurate mode) or one '
+     'of the branch levels [1, 2, 3, 4], got 7'),
+    (['--fast-level', 'l2'], "--fast-level takes a level k or none "
+     "(accurate mode), got 'l2'"),
+    (['--level', 2], 'error: --level was replaced by --fast-level'),
+    (['--mode', 'fast'], 'error: --mode was replaced by --fast-level'),
     (['--opacity', 0], '--opacity must be in (0, 1]'),
     (['--device', 'cuda:3'], 'device cuda:3'),
 ])

@@ -1,9 +1,9 @@
-"""tools/gpu_check.py: the dry-run runs every step of the GPU check on the
-CPU (tools/train.py, tools/test.py, inference_model, the step benchmark)
-and writes one table as JSON whose ratios are those of its measured
-numbers; the GPU run trains the flagship config as it is on the carried
-frames, and refuses a missing or incomplete carried folder (prepare a
-folder that is not CamVid) in one line."""
+"""tools/gpu_check.py: the dry-run runs every step of the GPU check
+(tools/gpu_check_steps.py) on the CPU (tools/train.py, tools/test.py,
+inference_model, the step benchmark) and writes one table as JSON whose
+ratios are those of its measured numbers; the GPU run trains the flagship
+config as it is on the carried frames, and refuses a missing or incomplete
+carried folder (prepare a folder that is not CamVid) in one line."""
 import glob
 import json
 from pathlib import Path
@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from helpers import load_tool
 
-from mmseg_unetpp.apis import gpu_check as check
 from mmseg_unetpp.datasets import make_camvid_demo
 from mmseg_unetpp.utils.launch import load_config
 
 FLAGSHIP = str(Path(__file__).resolve().parents[2] / 'configs' /
                'unetpp_camvid.py')
+check = load_tool('gpu_check_steps.py')
 
 BENCHMARKS = [
     'UNet++ fp32', 'UNet++ AMP', 'UNet++ channels_last',

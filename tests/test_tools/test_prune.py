@@ -34,8 +34,7 @@ def pruned(deploy_project, tmp_path_factory):
 def test_writes_sub_network_k_in_fast_mode(pruned, deploy_project):
     cfg = Config.fromfile(str(pruned[2]['config']))
     assert cfg.model.backbone.num_stages == 3
-    assert cfg.model.decode_head.mode == 'fast'
-    assert cfg.model.decode_head.level == 2
+    assert cfg.model.decode_head.fast_level == 2
     assert cfg.model.decode_head.in_index == [1]
     assert 'mmseg_unetpp' in cfg.custom_imports.imports
     checkpoint = load_from_local_weights_only(str(pruned[2]['checkpoint']))
@@ -74,8 +73,7 @@ def test_pruned_pair_tests_like_the_full_model_in_fast_mode(
     out = run_command([sys.executable, TEST, deploy_project['config'],
                        deploy_project['checkpoint'], '--work-dir',
                        tmp_path / 'b', '--cfg-options',
-                       'model.decode_head.mode=fast',
-                       'model.decode_head.level=2'], cwd=root)
+                       'model.decode_head.fast_level=2'], cwd=root)
     assert pruned_miou == test_mIoU(out.stdout + out.stderr)
 
 

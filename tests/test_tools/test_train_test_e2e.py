@@ -123,7 +123,7 @@ def test_fast_mode_from_command_line_and_tta(project):
     ckpt = work / 'iter_4.pth'
     out = run([sys.executable, REPO / 'tools' / 'test.py', config, ckpt,
                '--work-dir', root / 'test_fast', '--cfg-options',
-               'model.decode_head.mode=fast', 'model.decode_head.level=1'],
+               'model.decode_head.fast_level=1'],
               cwd=root)
     text = out.stdout + out.stderr
     assert 'mIoU' in text and 'l2.mIoU' not in text

@@ -16,7 +16,7 @@ model with the reference.
 
 Models:
 
-- ``unetpp``: this package's UNet++ (L4, width ``--width``, deep
+- ``unetpp``: this package's UNet++ (l4, width ``--width``, deep
   supervision) as configured by default; ``unetpp-lean`` with
   ``memory_efficient=True``; ``unetpp-cp`` with ``with_cp=True``;
 - ``reference``: ``mmseg_unetpp.testing.ReferenceUNetPlusPlus``, UNet++

@@ -16,7 +16,7 @@ import statistics
 import sys
 import tempfile
 import time
-from typing import Callable, List, Optional, Sequence, Union
+from typing import Callable, List, Optional, Sequence
 
 import numpy as np
 import torch
@@ -64,8 +64,9 @@ def parse_args(argv: Optional[Sequence[str]] = None):
 def main(argv: Optional[Sequence[str]] = None) -> None:
     args = parse_args(argv)
     import_deploy('onnxruntime')
-    predictions: List[Union[int, str]] = [
-        p if p == 'accurate' else int(p) for p in args.predictions
+    # fast_level of each: None for accurate mode.
+    predictions: List[Optional[int]] = [
+        None if p == 'accurate' else int(p) for p in args.predictions
     ]
     torch.set_num_threads(args.threads)
     generator = torch.Generator().manual_seed(0)
@@ -75,7 +76,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         for level in predictions:
             model = load_model(args.config, args.checkpoint, level,
                                pruned=True)
-            path = osp.join(tmp, f'{level}.onnx')
+            path = osp.join(tmp, f'{level or "accurate"}.onnx')
             export_onnx(model, path, tuple(args.shape))
             graph = SegmentorLogits(model).eval()
             session = onnx_session(path, args.threads)
@@ -84,7 +85,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
                 eager = median_ms(lambda: graph(image), args.iters)
             ort = median_ms(lambda: onnx_logits(session, array), args.iters)
             params = sum(p.numel() for p in model.parameters())
-            name = ('accurate' if level == 'accurate' else
+            name = ('accurate' if level is None else
                     f'{Levels(level).name} (fast)')
             rows.append((name, params / 1e6, osp.getsize(path) / 1e6, eager,
                          ort))

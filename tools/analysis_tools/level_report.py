@@ -236,12 +236,12 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
 
     x = 255 * torch.rand(1, 3, *args.size, device=args.device)
     rows = []
-    for level in full.decode_head.levels + ['accurate']:
+    for level in full.decode_head.levels + [None]:
         model = load_model(args.config, args.checkpoint, level,
                            pruned=not args.in_model,
                            cfg_options=args.cfg_options)
-        if level == 'accurate':
-            rows.append(measure(model, level, None, x, args.iters,
+        if level is None:
+            rows.append(measure(model, 'accurate', None, x, args.iters,
                                 *miou('mIoU'), meta))
         else:
             levels = Levels(level)

@@ -1,10 +1,10 @@
 """Export a UNet++ segmentor to ONNX and check it against onnxruntime.
 
-``python tools/deployment/pytorch2onnx.py CONFIG CKPT --out FILE [--level K]
-[--shape H W] [--dynamic] [--verify] [--cfg-options ...]``
+``python tools/deployment/pytorch2onnx.py CONFIG CKPT --out FILE
+[--fast-level K] [--shape H W] [--dynamic] [--verify] [--cfg-options ...]``
 
-Accurate mode by default; ``--level K`` exports fast mode at level K as the
-pruned sub-network alone (see ``tools/prune.py``). The graph takes the
+Accurate mode by default; ``--fast-level K`` exports fast mode at level K as
+the pruned sub-network alone (see ``tools/prune.py``). The graph takes the
 image as MMCV loads it, ``(N, 3, H, W)`` float32 BGR 0..255 (normalisation
 inside), and returns ``seg_logits`` ``(N, num_classes, H, W)``.
 ``--dynamic`` makes batch, height and width dynamic; ``--verify`` compares
@@ -28,6 +28,8 @@ from mmseg_unetpp.utils.errors import ConfigError, UserError
 from mmseg_unetpp.utils.launch import (
     ArgumentParser,
     CfgOptionsAction,
+    RenamedOption,
+    parse_fast_level,
     run_tool,
 )
 
@@ -40,8 +42,11 @@ def parse_args(argv: Optional[Sequence[str]] = None):
     parser.add_argument('checkpoint', help='its checkpoint')
     parser.add_argument('--out', required=True, help='the .onnx file')
     parser.add_argument(
-        '--level', type=int, help='fast mode at level K, the pruned '
-        'sub-network alone (default: accurate mode)')
+        '--fast-level', type=parse_fast_level, metavar='K', help='fast '
+        'mode at level K, the pruned sub-network alone (default: none, '
+        'accurate mode)')
+    parser.add_argument('--level', action=RenamedOption,
+                        new='--fast-level K')
     parser.add_argument(
         '--shape', type=int, nargs=2, default=(360, 480),
         metavar=('H', 'W'), help='input size (default: 360 480)')
@@ -65,8 +70,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     args = parse_args(argv)
     import_deploy('onnx')
     import_deploy('onnxruntime')
-    model = load_model(args.config, args.checkpoint,
-                       'accurate' if args.level is None else args.level,
+    model = load_model(args.config, args.checkpoint, args.fast_level,
                        pruned=True, cfg_options=args.cfg_options)
     if osp.dirname(args.out):
         os.makedirs(osp.dirname(args.out), exist_ok=True)
@@ -75,7 +79,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     except ValueError as error:  # e.g. an input below the model's minimum
         raise ConfigError(f'cannot export at --shape {args.shape[0]} '
                           f'{args.shape[1]}: {error}') from None
-    mode = 'accurate' if args.level is None else f'fast, level {args.level}'
+    mode = ('accurate' if args.fast_level is None else
+            f'fast, level {args.fast_level}')
     print(f'{args.out}: {mode}, {"dynamic" if args.dynamic else "static"} '
           f'input, {osp.getsize(args.out)} bytes')
     if args.verify:

@@ -1,4 +1,4 @@
-# UNet++ L4 (num_stages=5), width 32, deep supervision on X(0,1)..X(0,4).
+# UNet++ l4 (num_stages=5), width 32, deep supervision on X(0,1)..X(0,4).
 # Its modules come from mmseg_unetpp: a config that uses this base with a
 # runtime base other than ours needs
 # custom_imports = dict(imports=['mmseg_unetpp'], allow_failed_imports=False)
@@ -40,7 +40,7 @@ model = dict(
         norm_cfg=norm_cfg,
         align_corners=False,
         loss_weights=[1.0, 1.0, 1.0, 1.0],
-        mode='accurate',
+        fast_level=None,
         loss_decode=dict(
             type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)),
     train_cfg=dict(),

@@ -1,4 +1,4 @@
-# UNet++ L4, width 32, deep supervision, for a binary task (foreground
+# UNet++ l4, width 32, deep supervision, for a binary task (foreground
 # against background) with the paper's loss on every branch: one sigmoid
 # channel (out_channels=1, num_classes=2, pixels above 0.5 are foreground)
 # and 0.5 x binary cross-entropy + 1.0 x Dice (SoftDiceLoss: sigmoid,

@@ -1,4 +1,4 @@
-# UNet++ L4, width 32, deep supervision, for a binary task (foreground
+# UNet++ l4, width 32, deep supervision, for a binary task (foreground
 # against background) with the paper's loss on two softmax channels, on
 # every branch: 0.5 x cross-entropy (the binary cross-entropy of the two
 # channels' logit difference) + 1.0 x Dice (SoftDiceLoss: the mean of the

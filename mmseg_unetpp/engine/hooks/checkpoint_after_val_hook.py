@@ -34,7 +34,15 @@ class CheckpointAfterValHook(CheckpointHook):
     def _save_checkpoint(self, runner) -> None:
         """Note the step and meta of the checkpoint that
         ``CheckpointHook`` would write now; :meth:`_write_pending` writes
-        it."""
+        it.
+
+        Replaces ``mmengine.hooks.CheckpointHook._save_checkpoint`` (a
+        private method, checked by :mod:`mmseg_unetpp.utils.private_api`),
+        whose step and meta are forked from MMEngine 0.10.7:
+        ``test_notes_the_checkpoint_checkpoint_hook_writes``
+        (``tests/test_engine/test_hooks/
+        test_checkpoint_after_val_hook.py``) holds them to the original's.
+        """
         if self.by_epoch:
             step = runner.epoch + 1
             meta = dict(epoch=step, iter=runner.iter)

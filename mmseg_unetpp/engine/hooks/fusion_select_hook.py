@@ -8,10 +8,14 @@ from mmengine.hooks import CheckpointHook
 from mmseg.registry import HOOKS
 
 from ...models.decode_heads import DeepSupervisionHead
-from ...utils.checkpoint import FUSION_KEY
+from ...utils.checkpoint.fit import FUSION_KEY
 from ...utils.dataset_config import inner_dataset
 from .checkpoint_after_val_hook import CheckpointAfterValHook
-from .switchable_hook import SwitchableHook, unwrap_model
+from .switchable_hook import (
+    SwitchableHook,
+    deep_supervision_segmentor,
+    unwrap_model,
+)
 
 
 @HOOKS.register_module()
@@ -48,7 +52,11 @@ class FusionSelectHook(SwitchableHook):
     ``tools/analysis_tools/side_by_side.py --select-split`` does).
 
     Nothing is done for a model without a ``DeepSupervisionHead`` or when
-    the metrics hold no per-level scores.
+    the metrics hold no per-level scores. Only
+    ``DeepSupervisionEncoderDecoder`` predicts every level: under another
+    segmentor (MMSeg's ``EncoderDecoder`` with this package's head) the
+    hook warns once before training that accurate mode keeps its levels,
+    and does nothing else.
 
     Args:
         metric (str, optional): The score to maximise. Default: ``'mIoU'``
@@ -86,8 +94,17 @@ class FusionSelectHook(SwitchableHook):
         self._loader = None
 
     def before_train(self, runner) -> None:
-        """Warn when checkpoints are written before the validation of
-        their iteration (MMEngine's ``CheckpointHook``)."""
+        """Warn when no level can be chosen (a segmentor that predicts
+        accurate mode alone) or when checkpoints are written before the
+        validation of their iteration (MMEngine's ``CheckpointHook``)."""
+        model = unwrap_model(runner.model)
+        head = getattr(model, 'decode_head', None)
+        if isinstance(head, DeepSupervisionHead) and _head(runner) is None:
+            runner.logger.warning(
+                f'FusionSelectHook: {type(model).__name__} predicts accurate '
+                f'mode alone, so no level can be chosen and accurate mode '
+                f'keeps averaging {head.fusion.name}; use '
+                'DeepSupervisionEncoderDecoder to choose them')
         if _head(runner) is not None and any(
                 isinstance(hook, CheckpointHook)
                 and not isinstance(hook, CheckpointAfterValHook)
@@ -150,7 +167,7 @@ class FusionSelectHook(SwitchableHook):
         # The val loop's evaluator: its metrics hold no results between
         # two evaluations.
         evaluator = runner.val_loop.evaluator
-        segmentor = unwrap_model(runner.model)
+        segmentor = deep_supervision_segmentor(runner)
         per_level = segmentor.per_level
         segmentor.per_level = True  # every level and mean, to choose from
         runner.model.eval()
@@ -191,6 +208,7 @@ class FusionSelectHook(SwitchableHook):
 
 
 def _head(runner) -> Optional[DeepSupervisionHead]:
-    """The model's ``DeepSupervisionHead``, if it has one."""
-    head = getattr(unwrap_model(runner.model), 'decode_head', None)
-    return head if isinstance(head, DeepSupervisionHead) else None
+    """The ``DeepSupervisionHead`` of the runner's
+    ``DeepSupervisionEncoderDecoder``, if it is one."""
+    segmentor = deep_supervision_segmentor(runner)
+    return None if segmentor is None else segmentor.decode_head

@@ -1,11 +1,8 @@
 """Predict every level during the validation and test runs that score
 them."""
-from typing import Optional
-
 from mmseg.registry import HOOKS
 
-from ...models.segmentors import DeepSupervisionEncoderDecoder
-from .switchable_hook import SwitchableHook, unwrap_model
+from .switchable_hook import SwitchableHook, deep_supervision_segmentor
 
 
 @HOOKS.register_module()
@@ -47,7 +44,7 @@ class PerLevelPredictionHook(SwitchableHook):
         self._stop(runner)
 
     def _start(self, runner, evaluator) -> None:
-        model = _segmentor(runner)
+        model = deep_supervision_segmentor(runner)
         self._before = None if model is None else model.per_level
         if model is not None and any(
                 getattr(metric, 'per_level', False)
@@ -55,12 +52,6 @@ class PerLevelPredictionHook(SwitchableHook):
             model.per_level = True
 
     def _stop(self, runner) -> None:
-        model = _segmentor(runner)
+        model = deep_supervision_segmentor(runner)
         if model is not None and self._before is not None:
             model.per_level = self._before
-
-
-def _segmentor(runner) -> Optional[DeepSupervisionEncoderDecoder]:
-    """The runner's ``DeepSupervisionEncoderDecoder``, if it is one."""
-    model = unwrap_model(runner.model)
-    return model if isinstance(model, DeepSupervisionEncoderDecoder) else None

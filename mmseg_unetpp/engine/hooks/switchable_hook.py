@@ -1,8 +1,12 @@
 """The base of this package's hooks (registered by name, switched off by
 name) and the model they look at."""
+from typing import Optional
+
 import torch.nn as nn
 from mmengine.hooks import Hook
 from mmengine.model import BaseTTAModel, is_model_wrapper
+
+from ...models.segmentors import DeepSupervisionEncoderDecoder
 
 
 def _skip(*args, **kwargs) -> None:
@@ -48,3 +52,11 @@ def unwrap_model(model: nn.Module, tta: bool = False) -> nn.Module:
                                                          BaseTTAModel)):
         model = model.module
     return model
+
+
+def deep_supervision_segmentor(
+        runner) -> Optional[DeepSupervisionEncoderDecoder]:
+    """The runner's model if it is a ``DeepSupervisionEncoderDecoder``
+    (the segmentor that predicts every level), else None."""
+    model = unwrap_model(runner.model)
+    return model if isinstance(model, DeepSupervisionEncoderDecoder) else None

@@ -40,7 +40,8 @@ class SkipNonFiniteOptimWrapper(OptimWrapper):
     def optim_context(self, model: nn.Module) -> Iterator[None]:
         """As ``OptimWrapper.optim_context``; copies the model's buffers at
         the start of an accumulation window, before the forward pass."""
-        if self._inner_count % self._accumulative_counts == 0:
+        # A private attribute, checked by utils.private_api.
+        if self.inner_count % self._accumulative_counts == 0:
             self._saved_buffers = [(b, b.detach().clone())
                                    for b in model.buffers()]
         with super().optim_context(model):

@@ -249,10 +249,10 @@ class EfficientNetLite(BaseModule):
         if not (isinstance(cfg, dict) and cfg.get('type') == 'Pretrained'):
             super().init_weights()
             return
-        if self._is_init:
+        if self.is_init:
             return
         self.load_checkpoint(cfg['checkpoint'], cfg.get('prefix'))
-        self._is_init = True
+        self.is_init = True
 
     def load_checkpoint(self,
                         filename: str,

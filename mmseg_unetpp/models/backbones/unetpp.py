@@ -54,7 +54,7 @@ class UNetPlusPlus(BaseModule):
     it joins, so nothing is cropped and every output has the input's size.
 
     Parameters: with ``bilinear``/``nearest`` up-sampling the counts are the
-    paper's (L4, width 32: L1..L4 = 0.10/0.52/2.24/9.16 M). The learned
+    paper's (l4, width 32: l1..l4 = 0.10/0.52/2.24/9.16 M). The learned
     modes (``InterpConv``, ``DeconvModule``) have weights of their own and
     map ``C(i+1)`` to ``C(i)`` channels before the concatenation.
 

@@ -11,9 +11,8 @@ from mmseg.utils import ConfigType, SampleList
 from torch import Tensor
 
 from ...structures import Levels, level_runs
-from ..losses import pixel_accuracy
+from ..utils import pixel_accuracy
 
-MODES = ('accurate', 'fast')
 TEACHERS = ('deepest', 'mean')
 
 
@@ -59,8 +58,10 @@ class DeepSupervisionHead(BaseModule):
       of the grid (pruning); under another segmentor the whole grid is
       computed and this branch is used.
 
-    ``fast_level`` is the one setting of the prediction; the config keys
-    ``mode='fast', level=k`` set it.
+    ``fast_level`` is the one setting of the prediction, in a config
+    (``decode_head=dict(fast_level=2)``), on the command line
+    (``--cfg-options model.decode_head.fast_level=2``) and in
+    ``load_model(..., fast_level=2)``.
 
     Args:
         in_channels (int | Sequence[int]): Channels of each selected output
@@ -79,10 +80,9 @@ class DeepSupervisionHead(BaseModule):
             Default: False.
         loss_weights (Sequence[float], optional): Weight of each branch's
             loss. Default: 1.0 for every branch.
-        mode (str): ``'accurate'`` or ``'fast'``. Default: ``'accurate'``.
-        level (int, optional): The level of ``mode='fast'``, one of the
-            branch levels (unused in accurate mode). Default: the deepest
-            level.
+        fast_level (int, optional): Predict with the branch of this level
+            alone (fast mode), one of the branch levels; None predicts with
+            the mean of the fused levels (accurate mode). Default: None.
         fuse_levels (Sequence[int], optional): The consecutive levels
             accurate mode averages, until a checkpoint or
             ``FusionSelectHook`` sets ``fusion_weights``. Default: every
@@ -110,8 +110,7 @@ class DeepSupervisionHead(BaseModule):
                  dilation: int = 1,
                  share_branch: bool = False,
                  loss_weights: Optional[Sequence[float]] = None,
-                 mode: str = 'accurate',
-                 level: Optional[int] = None,
+                 fast_level: Optional[int] = None,
                  fuse_levels: Optional[Sequence[int]] = None,
                  distill_loss: Optional[ConfigType] = None,
                  distill_teacher: str = 'deepest',
@@ -146,6 +145,7 @@ class DeepSupervisionHead(BaseModule):
                 f'loss_weights has {len(loss_weights)} entries but there are '
                 f'{num_branches} branches (in_index={in_index})')
         _check_binary(kwargs)
+        _refuse_mode_and_level(kwargs)
         super().__init__(init_cfg=init_cfg)
         kwargs.setdefault('dropout_ratio', 0.0)  # the paper has none
 
@@ -174,11 +174,7 @@ class DeepSupervisionHead(BaseModule):
         self.out_channels = first.out_channels
         self.threshold = first.threshold
         self.align_corners = first.align_corners
-        if mode not in MODES:
-            raise ValueError(f'mode must be one of {MODES}, got {mode!r}')
-        self.fast_level = None
-        if mode == 'fast':
-            self.fast_level = self.levels[-1] if level is None else level
+        self.fast_level = fast_level
         # 1 for the branches accurate mode averages, 0 for the others.
         self.register_buffer('fusion_weights', torch.ones(num_branches))
         if fuse_levels is not None:
@@ -201,8 +197,9 @@ class DeepSupervisionHead(BaseModule):
     @fast_level.setter
     def fast_level(self, level: Optional[int]) -> None:
         if level is not None and level not in self.levels:
-            raise ValueError(f'level must be one of the branch levels '
-                             f'{self.levels}, got {level}')
+            raise ValueError(f'fast_level must be None (accurate mode) or '
+                             f'one of the branch levels {self.levels}, got '
+                             f'{level!r}')
         self._fast_level = level
 
     @property
@@ -354,6 +351,14 @@ class DeepSupervisionHead(BaseModule):
         top channel, always class 0 for one channel: it would log the share
         of background pixels, the same for every branch. For more channels
         the figure is MMSeg's, computed faster (see :func:`pixel_accuracy`).
+
+        A fork of
+        ``mmseg.models.decode_heads.decode_head.BaseDecodeHead.loss_by_feat``
+        of MMSeg 1.2.2 (its private ``_stack_batch_gt`` is checked by
+        :mod:`mmseg_unetpp.utils.private_api`):
+        ``test_branch_losses_are_mmsegs`` (``tests/test_models/
+        test_decode_heads/test_deep_supervision_head.py``) holds it to the
+        branch's own ``loss_by_feat``.
         """
         seg_label = branch._stack_batch_gt(batch_data_samples)
         seg_logits = resize(seg_logits, size=seg_label.shape[2:],
@@ -378,6 +383,16 @@ class DeepSupervisionHead(BaseModule):
         losses['acc_seg'] = pixel_accuracy(pred, seg_label,
                                            branch.ignore_index)
         return losses
+
+
+def _refuse_mode_and_level(kwargs: dict) -> None:
+    """Refuse the keys that ``fast_level`` replaced, naming it."""
+    given = [key for key in ('mode', 'level') if key in kwargs]
+    if given:
+        raise ValueError(
+            f'DeepSupervisionHead takes no {" or ".join(given)}: the '
+            'prediction is set by fast_level alone (None for accurate mode, '
+            'k for the branch of level k)')
 
 
 def _check_binary(kwargs: dict) -> None:

@@ -22,13 +22,12 @@ class DeepSupervisionEncoderDecoder(EncoderDecoder):
     """MMSeg's ``EncoderDecoder`` with two duties for deep supervision.
 
     1. Pruning. The head's ``fast_level`` is the one setting of the
-       prediction (``--cfg-options model.decode_head.mode=fast
-       model.decode_head.level=2``; :attr:`fast_level` here also checks it
-       against the grid). In inference this segmentor asks the
-       ``UNetPlusPlus`` backbone or the ``UNetPlusPlusNeck`` for the
-       sub-network of the deepest level it predicts with alone
-       (``forward(x, level)``): only the nodes with i + j <= k are
-       computed.
+       prediction (``--cfg-options model.decode_head.fast_level=2``;
+       :attr:`fast_level` here also checks it against the grid). In
+       inference this segmentor asks the ``UNetPlusPlus`` backbone or the
+       ``UNetPlusPlusNeck`` for the sub-network of the deepest level it
+       predicts with alone (``forward(x, level)``): only the nodes with
+       i + j <= k are computed.
     2. Per-level prediction in one pass: in accurate mode with
        ``per_level``, ``predict`` also stores the prediction of each level
        and of each mean of consecutive levels (each
@@ -185,6 +184,12 @@ class DeepSupervisionEncoderDecoder(EncoderDecoder):
         the caller's ``batch_img_metas`` are not changed (each window gets
         copies with its own ``img_shape``).
 
+        A fork of ``mmseg.models.segmentors.EncoderDecoder.slide_inference``
+        of MMSeg 1.2.2: ``test_slide_inference_is_mmsegs``
+        (``tests/test_models/test_segmentors/
+        test_deep_supervision_encoder_decoder.py``) holds its logits of one
+        prediction to the original's, one window per forward or several.
+
         Returns:
             Tensor: (N, len(levels) * out_channels, H, W) logits.
         """
@@ -237,6 +242,11 @@ class DeepSupervisionEncoderDecoder(EncoderDecoder):
         DRIVE image takes 11 of them. The resize to ``ori_shape`` is also
         skipped where the logits already have it (bilinear resizing to the
         same size is the identity).
+
+        A fork of
+        ``mmseg.models.segmentors.EncoderDecoder.postprocess_result`` of
+        MMSeg 1.2.2: ``test_postprocess_result_is_mmsegs`` (beside
+        ``test_slide_inference_is_mmsegs``) holds it to the original.
 
         Args:
             seg_logits (Tensor): (N, C, H, W) logits.

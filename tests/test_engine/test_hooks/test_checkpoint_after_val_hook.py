@@ -1,5 +1,8 @@
 """CheckpointAfterValHook: CheckpointHook's files, written after the
 validation of their iteration, so that they hold what it set."""
+from types import SimpleNamespace
+
+import pytest
 import torch
 from mmengine.hooks import Hook
 from tiny_runner import tiny_runner
@@ -83,3 +86,21 @@ def test_kept_files_and_best_checkpoint_as_checkpoint_hook(tmp_path):
     weights = runner.model.state_dict()
     for key, value in resumed['state_dict'].items():
         torch.testing.assert_close(value, weights[key].cpu())
+
+
+@pytest.mark.parametrize('by_epoch', [False, True])
+def test_notes_the_checkpoint_checkpoint_hook_writes(by_epoch):
+    """The guard of the fork of ``CheckpointHook._save_checkpoint``: the
+    hook notes the step and meta that MMEngine's would write."""
+    from mmengine.hooks import CheckpointHook
+
+    from mmseg_unetpp.engine.hooks import CheckpointAfterValHook
+    hook = CheckpointAfterValHook(interval=1, by_epoch=by_epoch)
+    written = []
+    hook._save_checkpoint_with_step = lambda runner, step, meta: \
+        written.append((step, meta))
+    runner = SimpleNamespace(epoch=3, iter=41)
+    CheckpointHook._save_checkpoint(hook, runner)
+    hook._save_checkpoint(runner)
+    assert not written[1:] and hook._pending == written[0]
+    assert written[0][0] == (4 if by_epoch else 42)

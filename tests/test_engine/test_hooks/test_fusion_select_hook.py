@@ -187,6 +187,26 @@ def test_a_selection_split_chooses_before_the_validation(tmp_path):
     assert not runner.model.per_level  # restored after choosing
 
 
+@pytest.mark.parametrize('split', [dict(indices=[0]), dict()])
+def test_under_mmseg_encoder_decoder_it_warns_and_keeps_the_fusion(
+        tmp_path, split):
+    """MMSeg's EncoderDecoder with a DeepSupervisionHead predicts accurate
+    mode alone: with or without a selection split, nothing is chosen, and
+    the user is told once why."""
+    runner = tiny_runner(
+        tmp_path, hooks=dict(fusion_select=dict(type='FusionSelectHook',
+                                                **split)),
+        metric='ScoresBySize', max_iters=2, segmentor='EncoderDecoder')
+    warnings = []
+    runner.logger.warning = warnings.append
+    runner.train()
+    assert runner.model.decode_head.fusion == Levels(1, 2)
+    assert warnings == [
+        'FusionSelectHook: EncoderDecoder predicts accurate mode alone, so '
+        'no level can be chosen and accurate mode keeps averaging l1-l2; '
+        'use DeepSupervisionEncoderDecoder to choose them']
+
+
 class _RecordBeforeVal(Hook):
     """Records the head's fusion when the validation starts."""
 

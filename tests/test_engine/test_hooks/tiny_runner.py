@@ -1,10 +1,11 @@
-"""A Runner over a tiny deep-supervised UNet++ (L2, width 4) and a few
+"""A Runner over a tiny deep-supervised UNet++ (l2, width 4) and a few
 generated 16x16 images, for the hook tests (a second or two per run)."""
 import itertools
 from pathlib import Path
 from typing import List, Optional
 
 import torch
+from mmengine.config import ConfigDict
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 from mmengine.structures import PixelData
@@ -39,16 +40,16 @@ def loader() -> dict:
                 sampler=dict(type='DefaultSampler', shuffle=False))
 
 
-def model_cfg() -> dict:
+def model_cfg(segmentor: str = 'DeepSupervisionEncoderDecoder') -> dict:
     return dict(
-        type='DeepSupervisionEncoderDecoder',
+        type=segmentor,
         data_preprocessor=dict(type='SegDataPreProcessor', mean=[0.] * 3,
                                std=[255.] * 3, size=SIZE),
         backbone=dict(type='UNetPlusPlus', base_channels=4, num_stages=3),
         decode_head=dict(type='DeepSupervisionHead', in_channels=4,
                          channels=4, in_index=[0, 1],
                          num_classes=len(CLASSES)),
-        test_cfg=dict(mode='whole'))
+        test_cfg=ConfigDict(mode='whole'))  # as MMSeg's segmentors read it
 
 
 def tiny_runner(work_dir: Path,
@@ -57,9 +58,10 @@ def tiny_runner(work_dir: Path,
                 custom_hooks: Optional[List[Hook]] = None,
                 metric: str = 'PerLevelIoUMetric',
                 max_iters: int = 2,
-                val_interval: Optional[int] = 1) -> Runner:
-    """Train ``max_iters`` iterations, validate every ``val_interval``
-    (None: no val loop);
+                val_interval: Optional[int] = 1,
+                segmentor: str = 'DeepSupervisionEncoderDecoder') -> Runner:
+    """Train ``max_iters`` iterations of a ``segmentor`` over the tiny
+    UNet++, validate every ``val_interval`` (None: no val loop);
     ``checkpoint``: the ``default_hooks.checkpoint`` entry (none by
     default); ``hooks``: more ``default_hooks`` entries."""
     if checkpoint is not None:
@@ -68,7 +70,7 @@ def tiny_runner(work_dir: Path,
     evaluator = dict(type=metric)
     validate = val_interval is not None
     return Runner(
-        model=model_cfg(),
+        model=model_cfg(segmentor),
         work_dir=str(work_dir),
         experiment_name=f'tiny_runner_{next(_names)}',
         train_dataloader=loader(),

@@ -11,7 +11,7 @@ from mmseg_unetpp.models.utils import NestedDecoder, NodeBlock
 from mmseg_unetpp.testing import ReferenceUNetPlusPlus
 
 # The paper's (TMI 2019) parameter counts of the pruned sub-networks of
-# UNet++ L4, width 32, in millions.
+# UNet++ l4, width 32, in millions.
 PAPER_LEVEL_PARAMS = {1: 0.10, 2: 0.52, 3: 2.24, 4: 9.16}
 
 
@@ -80,7 +80,7 @@ def test_level_params_match_paper():
     for level, paper in PAPER_LEVEL_PARAMS.items():
         assert sizes[level] / 1e6 == pytest.approx(paper, rel=0.03), level
     assert sizes[4] == num_params(model)
-    # Sub-network k of L4 is exactly a stand-alone depth-k UNet++.
+    # Sub-network k of l4 is exactly a stand-alone depth-k UNet++.
     for level in (1, 2, 3):
         alone = UNetPlusPlus(in_channels=3, base_channels=32,
                              num_stages=level + 1)
@@ -292,29 +292,24 @@ def test_too_small_input_raises_value_error_with_minimum():
         assert len(model.eval()(torch.randn(1, 3, 16, 16))) == 4
 
 
-def first_layout_checkpoint(path, reference: torch.nn.Module) -> dict:
-    """Write ``reference``'s weights as a segmentor checkpoint in the key
-    layout of the first releases, the grid's nodes directly under the
-    backbone (``backbone.nodes.x_1_0.convs.0.conv.weight``,
-    ``backbone.nodes.x_0_1...``, ``decode_head.branches.0.conv_seg...``)."""
+def reference_checkpoint(path, reference: ReferenceUNetPlusPlus) -> None:
+    """Write ``reference``'s weights as a segmentor checkpoint: the grid
+    under the backbone (``backbone.encoder.x_1_0.convs.0.conv.weight``,
+    ``backbone.decoder.nodes.x_0_1...``), the classifiers under the head
+    (``decode_head.branches.0.conv_seg...``), every branch fused."""
     state = {}
     for key, value in reference.state_dict().items():
-        if key.startswith('encoder.'):
-            key = 'backbone.nodes.' + key[len('encoder.'):]
-        elif key.startswith('decoder.nodes.'):
-            key = 'backbone.' + key[len('decoder.'):]
+        if key.startswith(('encoder.', 'decoder.')):
+            state['backbone.' + key] = value
         else:
-            key = 'decode_head.' + key
-        state[key] = value
+            state['decode_head.' + key] = value
+    state['decode_head.fusion_weights'] = torch.ones(reference.depth)
     torch.save(dict(meta=dict(iter=1), state_dict=state), path)
-    return state
 
 
-def test_checkpoint_in_the_first_layout_loads_with_the_same_outputs(
-        tmp_path):
-    """A checkpoint in the grid's first key layout (mmseg-unetpp 0.1.0)
-    loads strictly (the keys are mapped on load) and gives the outputs of
-    the paper's equations (the reference)."""
+def test_checkpoint_of_the_reference_loads_with_the_same_outputs(tmp_path):
+    """A segmentor that loads the reference's weights strictly gives the
+    outputs of the paper's equations (the reference)."""
     from mmengine.runner import load_checkpoint
     torch.manual_seed(0)
     reference = ReferenceUNetPlusPlus(channels=(8, 16, 32, 64),
@@ -324,7 +319,7 @@ def test_checkpoint_in_the_first_layout_loads_with_the_same_outputs(
             buf.normal_()
         elif name.endswith('running_var'):
             buf.uniform_(0.5, 2.0)
-    state = first_layout_checkpoint(tmp_path / 'first.pth', reference)
+    reference_checkpoint(tmp_path / 'reference.pth', reference)
     model = MODELS.build(
         dict(
             type='DeepSupervisionEncoderDecoder',
@@ -336,9 +331,7 @@ def test_checkpoint_in_the_first_layout_loads_with_the_same_outputs(
                 channels=8,
                 in_index=[0, 1, 2],
                 num_classes=5)))
-    model_keys = set(model.state_dict())
-    assert not {k for k in state if k.startswith('backbone.')} & model_keys
-    load_checkpoint(model, str(tmp_path / 'first.pth'), strict=True)
+    load_checkpoint(model, str(tmp_path / 'reference.pth'), strict=True)
     x = torch.randn(2, 3, 45, 61)
     for train in (False, True):
         model.train(train)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from helpers import BINARY_HEAD, SMALL_RESNET
+from helpers import BINARY_HEAD, SMALL_RESNET, randomize
 from helpers import make_samples as _make_samples
 from mmengine.config import ConfigDict
 from mmseg.registry import MODELS
@@ -63,7 +63,7 @@ def node_names(backbone) -> list:
 
 
 def test_fast_mode_computes_only_sub_network_k_in_inference():
-    model = MODELS.build(segmentor_cfg(mode='fast', level=2)).eval()
+    model = MODELS.build(segmentor_cfg(fast_level=2)).eval()
     computed = []
     model.backbone.register_forward_hook(
         lambda m, i, out: computed.append(len(out)))
@@ -106,9 +106,9 @@ def test_stock_encoder_decoder_fast_mode_uses_the_branch_unpruned():
     """MMSeg's EncoderDecoder computes the whole grid; fast mode then picks
     branch k: the same prediction as the pruned one."""
     torch.manual_seed(0)
-    ours = MODELS.build(segmentor_cfg(mode='fast', level=2)).eval()
+    ours = MODELS.build(segmentor_cfg(fast_level=2)).eval()
     stock = MODELS.build(
-        segmentor_cfg('EncoderDecoder', mode='fast', level=2)).eval()
+        segmentor_cfg('EncoderDecoder', fast_level=2)).eval()
     stock.load_state_dict(ours.state_dict())
     x = torch.randn(1, 3, H, W)
     with torch.no_grad():
@@ -118,12 +118,12 @@ def test_stock_encoder_decoder_fast_mode_uses_the_branch_unpruned():
 
 
 def test_segmentor_refuses_a_level_the_grid_cannot_prune_to():
-    cfg = segmentor_cfg(mode='fast', level=2)
+    cfg = segmentor_cfg(fast_level=2)
     cfg.backbone.skip_mode = 'plain'
     cfg.decode_head.update(in_index=[0, 1, 2])
     with pytest.raises(ValueError, match=r"level 2.*'plain'"):
         MODELS.build(cfg)
-    cfg.decode_head.update(mode='accurate')
+    cfg.decode_head.update(fast_level=None)
     model = MODELS.build(cfg)
     with pytest.raises(ValueError, match=r"level 2.*'plain'"):
         model.fast_level = 2
@@ -232,6 +232,28 @@ def test_one_slide_window_over_the_image_is_whole_inference():
     torch.testing.assert_close(slide, whole)
 
 
+@pytest.mark.parametrize('batch_windows, fast_level', [(1, None),
+                                                       (4, None), (4, 2)])
+def test_slide_inference_is_mmsegs(batch_windows, fast_level):
+    """The guard of the fork of MMSeg's ``EncoderDecoder.slide_inference``:
+    the same logits of the prediction (accurate, or fast at one level), on
+    windows that overlap, the last of each row and column shifted back into
+    the image (9 windows; 4 a forward: the last forward has 1)."""
+    from mmseg.models.segmentors import EncoderDecoder
+    cfg = segmentor_cfg()
+    cfg.test_cfg = ConfigDict(mode='slide', crop_size=(16, 16),
+                              stride=(10, 10), batch_windows=batch_windows)
+    model = randomize(MODELS.build(cfg)).eval()
+    model.fast_level = fast_level
+    x = torch.randn(2, 3, 30, 30)
+    metas = [sample.metainfo for sample in _make_samples(2, 2, (30, 30))]
+    with torch.no_grad():
+        expected = EncoderDecoder.slide_inference(model, x,
+                                                  copy.deepcopy(metas))
+        got = model.slide_inference(x, metas)
+    torch.testing.assert_close(got, expected, atol=1e-5, rtol=1e-5)
+
+
 @pytest.mark.parametrize('value', [0, 2.5])
 def test_bad_batch_windows_is_refused(value):
     cfg = segmentor_cfg()
@@ -327,7 +349,7 @@ def test_neck_over_resnet_trains_and_predicts_at_the_input_size():
 
 
 def test_fast_mode_prunes_the_neck_over_any_backbone():
-    model = MODELS.build(resnet_unetpp_cfg(mode='fast', level=1)).eval()
+    model = MODELS.build(resnet_unetpp_cfg(fast_level=1)).eval()
     ran = []
     for name, node in model.neck.decoder.nodes.items():
         node.register_forward_hook(lambda m, i, o, name=name: ran.append(name))
@@ -347,7 +369,7 @@ def test_fast_mode_prunes_the_neck_over_any_backbone():
 
 def test_fast_level_beyond_the_necks_rows_is_refused():
     cfg = resnet_unetpp_cfg(
-        in_index=[0, 1, 2, 3], loss_weights=[1.0] * 4, mode='fast', level=4)
+        in_index=[0, 1, 2, 3], loss_weights=[1.0] * 4, fast_level=4)
     with pytest.raises(ValueError, match=r'level must be in 1\.\.3.*got 4'):
         MODELS.build(cfg)
 
@@ -369,15 +391,17 @@ def test_level_sizes_count_what_fast_mode_keeps():
         k: encoder + over_resnet.neck.level_sizes[k] + branch
         for k in (1, 2, 3)
     }
-    # L3 in fast mode: everything but the other two branches.
+    # l3 in fast mode: everything but the other two branches.
     assert over_resnet.level_sizes[3] == count(over_resnet) - 2 * branch
 
 
 @pytest.mark.parametrize('channels', [1, 2, NUM_CLASSES])
 def test_postprocess_result_is_mmsegs(channels):
-    """The same samples as MMSeg's ``EncoderDecoder.postprocess_result``
-    (padding removed, flips undone, resized to ``ori_shape`` or not, ties
-    and NaN alike), where ours takes the class by ``max``."""
+    """The guard of the fork of MMSeg's
+    ``EncoderDecoder.postprocess_result``: the same samples (padding
+    removed, flips undone, resized to ``ori_shape`` or not, ties and NaN
+    alike, sigmoid for one channel), where ours takes the class by
+    ``max``."""
     from mmseg.models.segmentors import EncoderDecoder
     head = BINARY_HEAD if channels == 1 else dict(num_classes=channels)
     model = MODELS.build(segmentor_cfg(**head)).eval()

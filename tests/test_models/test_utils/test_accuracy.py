@@ -3,7 +3,7 @@ import pytest
 import torch
 from mmseg.models.losses import accuracy
 
-from mmseg_unetpp.models.losses import pixel_accuracy
+from mmseg_unetpp.models.utils import pixel_accuracy
 
 
 @pytest.mark.parametrize('channels_last', [False, True])

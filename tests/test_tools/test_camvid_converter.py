@@ -1,5 +1,5 @@
-"""``mmseg_unetpp.datasets.camvid_convert`` and its command line,
-``tools/dataset_converters/camvid.py``, on tiny synthetic data."""
+"""``tools/dataset_converters/camvid.py``: its functions and its command
+line, on tiny synthetic data."""
 from __future__ import annotations
 
 import sys
@@ -10,18 +10,18 @@ import pytest
 from helpers import load_tool, run_command
 from PIL import Image
 
-import mmseg_unetpp.datasets.camvid_convert as camvid
 from mmseg_unetpp.datasets.camvid import CLASSES, VOID_ID
 from mmseg_unetpp.utils.errors import ConfigError
 from mmseg_unetpp.utils.launch import run_tool
 
 SCRIPT = (Path(__file__).resolve().parents[2] / 'tools' /
           'dataset_converters' / 'camvid.py')
+camvid = load_tool('dataset_converters/camvid.py')
 
 
 def cli(argv) -> int:
     """The tool's exit status (``check`` problems: 1, after the report)."""
-    return run_tool(load_tool('dataset_converters/camvid.py').main, argv)
+    return run_tool(camvid.main, argv)
 
 
 # The SegNet grouping written out independently of the module's table.

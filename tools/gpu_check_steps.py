@@ -3,7 +3,8 @@ OpenMMLab stack is installed: train the flagship config with MMSeg's
 ``tools/train.py`` (fp32 and AMP), test it with ``tools/test.py`` (accurate
 mode and every level), run ``inference_model`` once, and time the training
 step of UNet++ (fp32, AMP, channels_last) beside MMSeg's U-Net and FPN;
-one table, as Markdown and JSON.
+one table, as Markdown and JSON. ``tools/gpu_check.py`` loads this file
+after its set-up (it is not a command of its own).
 
 Ratios are img/s over the first row of the same step (UNet++ fp32). A row
 that cannot run says why (``skipped``) and has no number: MMEngine's
@@ -33,9 +34,13 @@ from mmengine.structures import PixelData
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
-from ..utils.errors import error_line
-from ..utils.launch import data_root_options, load_config, logged_scalars
-from .inference import load_model
+from mmseg_unetpp.apis import load_model
+from mmseg_unetpp.utils.errors import error_line
+from mmseg_unetpp.utils.launch import (
+    data_root_options,
+    load_config,
+    logged_scalars,
+)
 
 FLAGSHIP = 'unetpp_camvid.py'
 """The config trained and tested, under ``configs/``."""
@@ -461,7 +466,7 @@ def environment(device: str) -> Dict[str, Any]:
     import mmengine
     import mmseg
 
-    from ..version import __version__
+    from mmseg_unetpp import __version__
     name = (torch.cuda.get_device_name(device) if device.startswith('cuda')
             else f'cpu, {torch.get_num_threads()} threads')
     return dict(
