@@ -151,6 +151,22 @@ BINARY_HEAD = dict(
     loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=True))
 
 
+def deep_supervision_cfg(backbone: dict, neck: Optional[dict] = None,
+                         width: int = 4, levels: int = 3,
+                         num_classes: int = 5) -> dict:
+    """A ``DeepSupervisionEncoderDecoder`` over ``backbone`` (and
+    ``neck``) with a 1x1 classifier on each of levels 1..``levels``."""
+    cfg = dict(
+        type='DeepSupervisionEncoderDecoder',
+        backbone=backbone,
+        decode_head=dict(type='DeepSupervisionHead', in_channels=width,
+                         channels=width, in_index=list(range(levels)),
+                         num_classes=num_classes))
+    if neck is not None:
+        cfg['neck'] = neck
+    return cfg
+
+
 def make_samples(n: int, num_classes: int, size: Tuple[int, int],
                  seed: int = 0) -> List[SegDataSample]:
     """``n`` data samples of ``size`` with random labels in

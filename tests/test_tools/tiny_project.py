@@ -38,12 +38,11 @@ train_dataloader = dict(
     dataset=dict(**dataset, ann_file='train.txt',
                  data_prefix=dict(img_path='train', seg_map_path='trainannot'),
                  pipeline=train_pipeline))
-val_dataloader = dict(
-    batch_size=1, num_workers=0,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(**dataset, ann_file='val.txt',
-                 data_prefix=dict(img_path='val', seg_map_path='valannot'),
-                 pipeline=test_pipeline))
+val_dataset = dict(train_dataloader['dataset'], ann_file='val.txt',
+                   pipeline=test_pipeline,
+                   data_prefix=dict(img_path='val', seg_map_path='valannot'))
+val_dataloader = dict(batch_size=1, num_workers=0, dataset=val_dataset,
+                      sampler=dict(type='DefaultSampler', shuffle=False))
 test_dataloader = val_dataloader
 val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
 test_evaluator = val_evaluator

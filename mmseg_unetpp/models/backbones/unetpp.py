@@ -26,6 +26,7 @@ from mmseg.registry import MODELS
 from mmseg.utils import OptMultiConfig
 
 from ..utils import NestedDecoder, NodeBlock
+from ..utils.nested_decoder import one_per_row
 from ..utils.node_block import keep_norms_frozen
 
 MIN_STAGES, MAX_STAGES = 2, 7
@@ -141,20 +142,12 @@ class UNetPlusPlus(BaseModule):
             if channel_multipliers is not None:
                 raise ValueError('give stage_channels or channel_multipliers, '
                                  'not both')
-            if len(stage_channels) != num_stages:
-                raise ValueError(
-                    f'stage_channels must have num_stages={num_stages} '
-                    f'entries, got {len(stage_channels)}: '
-                    f'{list(stage_channels)}')
-            return tuple(int(c) for c in stage_channels)
+            return one_per_row(stage_channels, num_stages, 'stage_channels')
         if channel_multipliers is None:
             channel_multipliers = [2**i for i in range(num_stages)]
-        if len(channel_multipliers) != num_stages:
-            raise ValueError(
-                f'channel_multipliers must have num_stages={num_stages} '
-                f'entries, got {len(channel_multipliers)}: '
-                f'{list(channel_multipliers)}')
-        return tuple(base_channels * m for m in channel_multipliers)
+        multipliers = one_per_row(channel_multipliers, num_stages,
+                                  'channel_multipliers')
+        return tuple(base_channels * m for m in multipliers)
 
     @property
     def num_levels(self) -> int:

@@ -41,6 +41,19 @@ LEARNED_UPSAMPLE = ('InterpConv', 'DeconvModule')
 Grid = Dict[Tuple[int, int], torch.Tensor]
 
 
+def one_per_row(values: Sequence[int], rows: int,
+                name: str) -> Tuple[int, ...]:
+    """``values`` as ints, one per row of the grid.
+
+    Raises:
+        ValueError: naming ``name`` unless there are ``rows`` values.
+    """
+    if len(values) != rows:
+        raise ValueError(f'{name} must have one entry per row ({rows}), '
+                         f'got {len(values)}: {list(values)}')
+    return tuple(int(v) for v in values)
+
+
 class NestedDecoder(BaseModule):
     """Columns 1..L of the UNet++ grid, computed by the paper's rule::
 
@@ -138,12 +151,7 @@ class NestedDecoder(BaseModule):
             return self.encoder_channels[:L]
         if isinstance(channels, int):
             return (channels, ) * L
-        if len(channels) != L:
-            raise ValueError(
-                f'channels must have one width per nested row 0..{L - 1} '
-                f'({L} entries for {L + 1} encoder rows), got '
-                f'{list(channels)}')
-        return tuple(int(c) for c in channels)
+        return one_per_row(channels, L, f'channels (nested rows 0..{L - 1})')
 
     @property
     def node_ids(self) -> List[Tuple[int, int]]:

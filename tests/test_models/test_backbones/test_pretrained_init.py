@@ -4,7 +4,7 @@ import logging
 
 import pytest
 import torch
-from helpers import SMALL_RESNET
+from helpers import SMALL_RESNET, deep_supervision_cfg
 from mmengine.logging import MMLogger
 from mmseg.registry import MODELS
 
@@ -19,17 +19,10 @@ class NotAllowListed:
 
 
 def unetpp_over(init_cfg: dict):
-    return MODELS.build(
-        dict(
-            type='DeepSupervisionEncoderDecoder',
-            backbone=dict(ENCODER, init_cfg=init_cfg),
-            neck=dict(type='UNetPlusPlusNeck', in_channels=[8, 16, 32, 64]),
-            decode_head=dict(
-                type='DeepSupervisionHead',
-                in_channels=8,
-                channels=8,
-                in_index=[0, 1, 2],
-                num_classes=3)))
+    return MODELS.build(deep_supervision_cfg(
+        dict(ENCODER, init_cfg=init_cfg),
+        dict(type='UNetPlusPlusNeck', in_channels=[8, 16, 32, 64]), width=8,
+        num_classes=3))
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@ import copy
 
 import pytest
 import torch
+from helpers import deep_supervision_cfg
 from mmengine.analysis import FlopAnalyzer
 from mmseg.registry import MODELS
 
@@ -251,9 +252,9 @@ def test_pruned_flops_equal_standalone_model(level):
     (dict(num_stages=1), ['num_stages', '2..7', '1']),
     (dict(num_stages=8), ['num_stages', '8']),
     (dict(num_stages=4, stage_channels=[8, 16]),
-     ['stage_channels', 'num_stages=4', '2']),
+     ['stage_channels must have one entry per row (4), got 2: [8, 16]']),
     (dict(num_stages=3, channel_multipliers=[1, 2, 4, 8]),
-     ['channel_multipliers', 'num_stages=3', '4']),
+     ['channel_multipliers must have one entry per row (3), got 4']),
     (dict(skip_mode='sparse'), ['skip_mode', 'sparse', 'dense']),
     (dict(downsample='avgpool'), ['downsample', 'avgpool', 'maxpool']),
     (dict(upsample_cfg=dict(type='pixelshuffle')),
@@ -320,17 +321,8 @@ def test_checkpoint_of_the_reference_loads_with_the_same_outputs(tmp_path):
         elif name.endswith('running_var'):
             buf.uniform_(0.5, 2.0)
     reference_checkpoint(tmp_path / 'reference.pth', reference)
-    model = MODELS.build(
-        dict(
-            type='DeepSupervisionEncoderDecoder',
-            backbone=dict(type='UNetPlusPlus', base_channels=8,
-                          num_stages=4),
-            decode_head=dict(
-                type='DeepSupervisionHead',
-                in_channels=8,
-                channels=8,
-                in_index=[0, 1, 2],
-                num_classes=5)))
+    model = MODELS.build(deep_supervision_cfg(
+        dict(type='UNetPlusPlus', base_channels=8, num_stages=4), width=8))
     load_checkpoint(model, str(tmp_path / 'reference.pth'), strict=True)
     x = torch.randn(2, 3, 45, 61)
     for train in (False, True):

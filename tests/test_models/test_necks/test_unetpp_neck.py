@@ -182,7 +182,8 @@ def test_channels_mismatch_names_both_lists_at_first_forward():
 
 @pytest.mark.parametrize('kwargs, words', [
     (dict(in_channels=[8]), ['two encoder rows', '[8]']),
-    (dict(channels=[4, 4]), ['channels', '3 entries', '[4, 4]']),
+    (dict(channels=[4, 4]), ['channels (nested rows 0..2) must have one '
+                             'entry per row (3), got 2: [4, 4]']),
     (dict(upsample_cfg=dict(type='pixelshuffle')), ['pixelshuffle']),
 ])
 def test_bad_arguments_raise_value_error(kwargs, words):

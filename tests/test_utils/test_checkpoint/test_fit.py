@@ -1,5 +1,6 @@
 import pytest
 import torch
+from helpers import deep_supervision_cfg
 from mmseg.registry import MODELS
 
 import mmseg_unetpp  # noqa: F401
@@ -79,17 +80,8 @@ def test_check_fit_with_extra_keys_refuses_only_what_the_model_lacks():
 def test_checkpoint_without_fusion_weights_is_refused(tmp_path):
     """A deep-supervision head's ``fusion_weights`` is a tensor like any
     other: a checkpoint without it does not fit."""
-    model = MODELS.build(
-        dict(
-            type='DeepSupervisionEncoderDecoder',
-            backbone=dict(type='UNetPlusPlus', base_channels=4,
-                          num_stages=4),
-            decode_head=dict(
-                type='DeepSupervisionHead',
-                in_channels=4,
-                channels=4,
-                in_index=[0, 1, 2],
-                num_classes=5)))
+    model = MODELS.build(deep_supervision_cfg(
+        dict(type='UNetPlusPlus', base_channels=4, num_stages=4)))
     state = dict(model.state_dict())
     del state[FUSION_KEY]
     path = str(tmp_path / 'iter_1.pth')
