@@ -2,18 +2,13 @@
 alone, test with tools/test.py exactly like the full model's fast mode,
 shrink with K, and bad input ends in one line."""
 import re
-import sys
-from pathlib import Path
 
 import pytest
 import torch
-from helpers import run_command, run_main
+from helpers import run_main
 from mmengine.config import Config
 
 from mmseg_unetpp.utils import load_from_local_weights_only
-
-REPO = Path(__file__).resolve().parents[2]
-TEST = REPO / 'tools' / 'test.py'
 
 
 @pytest.fixture(scope='module')
@@ -64,17 +59,14 @@ test_mIoU.__test__ = False  # a helper, not a test
 
 
 def test_pruned_pair_tests_like_the_full_model_in_fast_mode(
-        pruned, deploy_project, tmp_path):
-    root = deploy_project['root']
-    out = run_command([sys.executable, TEST, pruned[2]['config'],
-                       pruned[2]['checkpoint'], '--work-dir', tmp_path / 'a'],
-                      cwd=root)
-    pruned_miou = test_mIoU(out.stdout + out.stderr)
-    out = run_command([sys.executable, TEST, deploy_project['config'],
-                       deploy_project['checkpoint'], '--work-dir',
-                       tmp_path / 'b', '--cfg-options',
-                       'model.decode_head.fast_level=2'], cwd=root)
-    assert pruned_miou == test_mIoU(out.stdout + out.stderr)
+        pruned, deploy_project, tmp_path, tool):
+    result = tool('test', pruned[2]['config'], pruned[2]['checkpoint'],
+                  '--work-dir', tmp_path / 'a')
+    pruned_miou = test_mIoU(result.out + result.err)
+    result = tool('test', deploy_project['config'],
+                  deploy_project['checkpoint'], '--work-dir', tmp_path / 'b',
+                  '--cfg-options', 'model.decode_head.fast_level=2')
+    assert pruned_miou == test_mIoU(result.out + result.err)
 
 
 def test_level_outside_the_models_levels_is_one_line(deploy_project,

@@ -1,12 +1,10 @@
 """``tools/test.py`` refuses what would give a wrong score: a checkpoint
 that does not fit the config or is truncated, a bad test sample."""
-import sys
 from pathlib import Path
 
 import pytest
 from broken_data import raw_camvid_ids, truncate
-from helpers import run_command
-from tiny_project import REPO, make_data, run_in_process, write_config
+from tiny_project import make_data, run_in_process, write_config
 
 
 @pytest.fixture(scope='module')
@@ -79,19 +77,17 @@ def test_bad_test_sample_stops_the_test_before_it_starts(project, tmp_path,
         'default_hooks.data_check.samples=False, skips this check)')
 
 
-def test_bad_test_sample_read_by_a_worker_is_one_line(project, tmp_path):
-    """Through the real command line, with a DataLoader worker process and
-    the data check off: the error names the label file, no traceback, no
-    score."""
+def test_bad_test_sample_read_by_a_worker_is_one_line(project, tmp_path,
+                                                     tool):
+    """With a DataLoader worker process and the data check off: the
+    worker's error names the label file, no traceback, no score."""
     data = Path(make_data(tmp_path / 'data'))
     raw_camvid_ids(data / 'valannot' / 'demo_val_0001.png')
     config = write_config(tmp_path / 'cfg.py', str(data), width=16)
-    proc = run_command(
-        [sys.executable, REPO / 'tools' / 'test.py', config,
-         project['checkpoint'], '--work-dir', tmp_path / 'work',
-         '--cfg-options', 'test_dataloader.num_workers=1',
-         'default_hooks.data_check.samples=False'], check=False)
-    assert proc.returncode == 1
-    assert 'Traceback' not in proc.stderr and 'metrics:' not in proc.stdout
-    assert proc.stderr.strip().splitlines()[-1] == (
-        'error: ' + BAD_LABEL.format(data=data))
+    result = tool('test', config, project['checkpoint'], '--work-dir',
+                  tmp_path / 'work', '--cfg-options',
+                  'test_dataloader.num_workers=1',
+                  'default_hooks.data_check.samples=False')
+    assert result.code == 1
+    assert 'Traceback' not in result.err and 'metrics:' not in result.out
+    assert result.error == 'error: ' + BAD_LABEL.format(data=data)
