@@ -43,13 +43,47 @@ default_hooks = dict(
     logger=dict(interval=1), checkpoint=dict(interval=1, save_best=None))
 """
 
-# In the new environment: which mmseg_unetpp it imports, and which files
-# MMEngine reads for the user config and for each config the package ships.
-WHERE = """
-import json, os.path as osp, sys
+# One process of the new environment: first the user config trains with
+# the tools installed in the package (as ``python TRAIN CONFIG --work-dir
+# WORK`` runs it), then it says which mmseg_unetpp it imports and which
+# files MMEngine reads for the user config and for each config the package
+# ships (its last line). MMEngine reads every metafile of a package at each
+# ``package::`` base it resolves (some 0.4 s each): there each (package,
+# config) is looked up once, as tests/conftest.py has it in the tests'
+# process.
+INSTALLED = """
+import functools, json, os.path as osp, runpy, sys
 from pathlib import Path
+
+train, config, work = sys.argv[1:]
+sys.argv, sys.path[0] = [train, config, '--work-dir', work], osp.dirname(train)
+try:
+    runpy.run_path(train, run_name='__main__')
+except SystemExit as exit_:
+    if exit_.code:
+        raise
+
+import mmengine.config.utils as config_utils
 import mmseg_unetpp
 from mmengine.config import Config
+from mmseg_unetpp.utils.private_api import private_api
+
+lookup = private_api('mmengine.config.utils._get_cfg_metainfo')
+
+@functools.lru_cache(maxsize=None)
+def outcome(package_path, cfg_path):
+    try:
+        return lookup(package_path, cfg_path), None
+    except ValueError as error:  # no model's config: a base, say
+        return None, error
+
+def lookup_once(package_path, cfg_path):
+    meta, error = outcome(package_path, cfg_path)
+    if error is not None:
+        raise error
+    return meta
+
+config_utils._get_cfg_metainfo = lookup_once
 
 def read(path):
     return [line for line in Config.fromfile(path).text.splitlines()
@@ -58,7 +92,7 @@ def read(path):
 configs = Path(mmseg_unetpp.__file__).parent / '.mim' / 'configs'
 print(json.dumps(dict(
     package=osp.dirname(mmseg_unetpp.__file__),
-    user=read(sys.argv[1]),
+    user=read(config),
     shipped={str(p): read(p) for p in configs.rglob('*.py')
              if '_base_' not in p.parts})))
 """
@@ -130,6 +164,17 @@ def user_project(installed, inherited_config):
     return dict(root=root, config=config, inherited=inherited_config)
 
 
+@pytest.fixture(scope='module')
+def installed_run(installed, user_project):
+    """:data:`INSTALLED` run on the user's config: its work dir, and what
+    the environment imported and read."""
+    work = user_project['root'] / 'work_ours'
+    train = installed['package'] / '.mim' / 'tools' / 'train.py'
+    out = run([installed['python'], '-c', INSTALLED, train,
+               user_project['config'], work], cwd=user_project['root']).stdout
+    return dict(work=work, read=json.loads(out.splitlines()[-1]))
+
+
 def test_wheel_ships_configs_and_tools(installed, inherited_config):
     with zipfile.ZipFile(installed['wheel']) as whl:
         names = set(whl.namelist())
@@ -166,10 +211,9 @@ def test_wheel_declares_the_deploy_extra(installed):
     assert {r.split('>')[0] for r in deploy} == {'onnx', 'onnxruntime'}
 
 
-def test_installed_package_reads_its_own_configs(installed, user_project):
-    out = json.loads(
-        run([installed['python'], '-c', WHERE, user_project['config']],
-            cwd=user_project['root']).stdout)
+def test_installed_package_reads_its_own_configs(installed, user_project,
+                                                 installed_run):
+    out = installed_run['read']
     assert Path(out['package']) == installed['package']
     configs = installed['package'] / '.mim' / 'configs'
     assert configs.is_dir() and not configs.is_symlink()
@@ -184,11 +228,8 @@ def test_installed_package_reads_its_own_configs(installed, user_project):
             or Path(p).is_relative_to(mmseg_configs) for p in read), read
 
 
-def test_user_config_trains_with_installed_tools(installed, user_project):
-    work = user_project['root'] / 'work_ours'
-    train = installed['package'] / '.mim' / 'tools' / 'train.py'
-    run([installed['python'], train, user_project['config'], '--work-dir',
-         work], cwd=user_project['root'])
+def test_user_config_trains_with_installed_tools(installed_run):
+    work = installed_run['work']
     ckpt = load_from_local_weights_only(str(work / 'iter_1.pth'))
     heads = [v for k, v in ckpt['state_dict'].items()
              if k.endswith('conv_seg.weight')]

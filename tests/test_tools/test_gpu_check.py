@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers import load_tool
+from helpers import load_tool, one_thread
 
 from mmseg_unetpp.datasets import make_camvid_demo
 from mmseg_unetpp.utils.launch import load_config
@@ -36,8 +36,9 @@ def dry_run(tmp_path_factory):
     """One dry-run: its exit status, report, table and folders."""
     root = tmp_path_factory.mktemp('gpu_check')
     out, work = root / 'out', root / 'work'
-    code = gpu_check_tool().main(
-        ['run', str(out), '--dry-run', '--work-dir', str(work)])
+    with one_thread():  # tiny sizes: threads would only compete
+        code = gpu_check_tool().main(
+            ['run', str(out), '--dry-run', '--work-dir', str(work)])
     report = json.loads((out / 'gpu_check.json').read_text())
     rows = {(r['step'], r['name']): r for r in report['rows']}
     return dict(code=code, report=report, rows=rows, out=out, work=work)
