@@ -1,9 +1,10 @@
 """Helpers shared by the tests (tests/ is on sys.path through conftest)."""
 import importlib.util
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
-from typing import List, Optional, Sequence, Tuple
+from typing import Iterator, List, Optional, Sequence, Tuple
 
 import torch
 from mmengine.structures import PixelData
@@ -285,6 +286,25 @@ def run_command(args, cwd=None, env: Optional[dict] = None,
         raise AssertionError(f'{args} failed ({proc.returncode}):\n'
                              f'{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}')
     return proc
+
+
+@contextmanager
+def one_thread() -> Iterator[None]:
+    """This process, and the processes it starts, on one thread each
+    (``OMP_NUM_THREADS=1``): the tests' models are tiny, and threads only
+    compete on a busy machine."""
+    import os
+    threads, env = torch.get_num_threads(), os.environ.get('OMP_NUM_THREADS')
+    torch.set_num_threads(1)
+    os.environ['OMP_NUM_THREADS'] = '1'
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+        if env is None:
+            del os.environ['OMP_NUM_THREADS']
+        else:
+            os.environ['OMP_NUM_THREADS'] = env
 
 
 def last_error_line(proc) -> str:
