@@ -105,7 +105,7 @@ setup(
         'regex',
     ],
     extras_require={
-        'tests': ['pytest'] + PRETRAINED + DEPLOY,
+        'tests': ['pytest', 'pytest-xdist'] + PRETRAINED + DEPLOY,
         'pretrained': PRETRAINED,
         'deploy': DEPLOY,
         'pretrained-lite1': NETWORK +
