@@ -4,6 +4,6 @@
 # is skipped, so a training step is shorter than MMSeg's FPN's on the
 # whole encoder and the same budget trains more iterations; the stride-4
 # features still feed the nested decoder. The comparison with the stock
-# decoders at equal time is in configs/unetpp/README.md.
+# decoders at equal time is in docs/en/advanced_guides/experiments.md.
 _base_ = ['./unetpp_efficientnet-lite0_1xb4-cpu4800_camvid-180x240.py']
 model = dict(backbone=dict(frozen_stages=2))
