@@ -23,6 +23,7 @@ from ...utils.checkpoint import (
     read_checkpoint,
 )
 from ...utils.env import import_optional
+from ..utils.mbconv import mbconv_forward, same_conv
 from ..utils.node_block import keep_norms_frozen
 
 
@@ -99,6 +100,16 @@ class EfficientNetLite(BaseModule):
             branch with probability ``drop_path_rate * i / n``, as the
             package's ``extract_features`` does. Default: 0.2 (ImageNet
             training's rate).
+        fast_forward (bool): Compute the package's forward faster, with
+            the same parameters and outputs equal within float tolerance:
+            :func:`~mmseg_unetpp.models.utils.mbconv.mbconv_forward` (the
+            ``SAME`` padding inside the convolution, BN folded into the
+            convolution in eval mode and in frozen stages, a faster
+            depthwise weight gradient on small maps), and on a CPU the
+            input in channels_last, so that oneDNN runs every convolution.
+            On one CPU thread a CamVid training step of UNet++ over
+            Lite0 is about 1.3x faster. False runs the package's own
+            ``MBConvBlock.forward``. Default: True.
         init_cfg (dict | list[dict], optional): Initialization config.
             ``dict(type='Pretrained', checkpoint=PATH, prefix=None)`` loads
             a checkpoint (the packaged ``.pth``, a saved backbone, or a
@@ -134,6 +145,7 @@ class EfficientNetLite(BaseModule):
                  frozen_stages: int = -1,
                  norm_eval: bool = False,
                  drop_path_rate: float = 0.2,
+                 fast_forward: bool = True,
                  init_cfg: OptMultiConfig = None):
         super().__init__(init_cfg=init_cfg)
         if arch not in self.arch_settings:
@@ -170,6 +182,7 @@ class EfficientNetLite(BaseModule):
         self.frozen_stages = frozen_stages
         self.norm_eval = norm_eval
         self.drop_path_rate = drop_path_rate
+        self.fast_forward = fast_forward
 
         net = self._build_network(arch, pretrained)
         stage_blocks = self._stage_blocks(net)
@@ -313,13 +326,20 @@ class EfficientNetLite(BaseModule):
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         """(N, 3, H, W) -> one (N, C_k, ceil(H/2^(k+1)), ceil(W/2^(k+1)))
         tensor per k in ``out_indices``."""
-        x = self.stem_act(self._bn0(self._conv_stem(x)))
+        if not self.fast_forward:
+            x = self.stem_act(self._bn0(self._conv_stem(x)))
+        else:
+            if x.device.type == 'cpu':
+                x = x.contiguous(memory_format=torch.channels_last)
+            x = self.stem_act(same_conv(self._conv_stem, x, self._bn0))
         outs = []
         for k, (start, end) in enumerate(self.stage_blocks):
             for i in range(start, end):
-                x = self._blocks[i](
-                    x, drop_connect_rate=self.drop_path_rate * i /
-                    self.num_blocks)
+                rate = self.drop_path_rate * i / self.num_blocks
+                if self.fast_forward:
+                    x = mbconv_forward(self._blocks[i], x, rate)
+                else:
+                    x = self._blocks[i](x, drop_connect_rate=rate)
             if k in self.out_indices:
                 outs.append(x)
         return tuple(outs)

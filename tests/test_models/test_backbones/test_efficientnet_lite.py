@@ -53,6 +53,19 @@ def package_features(net: torch.nn.Module, blocks, x: torch.Tensor):
     return [found[i] for i in blocks]
 
 
+def assert_close_to_scale(a: torch.Tensor,
+                          b: torch.Tensor,
+                          what: str = '',
+                          tol: float = 1e-4,
+                          floor: float = 0.0) -> None:
+    """Every element of ``a`` within ``tol`` times the largest magnitude of
+    ``b`` (at least ``floor``) of ``b``'s: training-mode BN on small maps
+    magnifies rounding, so element-wise relative tolerances do not fit."""
+    scale = max(b.abs().max().item(), floor)
+    error = (a - b).abs().max().item()
+    assert error <= tol * scale, f'{what}: {error:.3g} > {tol} x {scale:.3g}'
+
+
 def bn_state(module: torch.nn.Module) -> dict:
     return {
         name: (m.running_mean.clone(), m.running_var.clone())
@@ -125,34 +138,110 @@ def test_random_init_is_not_pretrained():
                            packaged['_conv_stem.weight'])
 
 
-def test_output_equals_package_module_at_multiple_of_32():
+# The package's own forward gives its outputs to rounding; the fast one
+# (BN folded into the convolutions, channels_last) to float tolerance.
+FORWARD_TOLERANCE = {False: dict(rtol=0, atol=1e-6),
+                     True: dict(rtol=1e-4, atol=1e-4)}
+
+
+@pytest.mark.parametrize('fast_forward', [False, True])
+def test_output_equals_package_module_at_multiple_of_32(fast_forward):
     """Against ``EfficientNet.from_pretrained`` as the package ships it
     (padding fixed for 224x224, the same as ours when sides divide 32)."""
     net = EfficientNet.from_pretrained(
         'efficientnet-lite0', weights_path=weights_file('lite0')).eval()
-    model = EfficientNetLite(arch='lite0', pretrained=True).eval()
+    model = EfficientNetLite(arch='lite0', pretrained=True,
+                             fast_forward=fast_forward).eval()
     x = torch.randn(2, 3, 64, 96)
     with torch.no_grad():
         expected = package_features(net, OUT_BLOCKS['lite0'], x)
         outs = model(x)
     assert len(outs) == 5
     for out, ref in zip(outs, expected):
-        torch.testing.assert_close(out, ref, rtol=0, atol=1e-6)
+        torch.testing.assert_close(out, ref,
+                                   **FORWARD_TOLERANCE[fast_forward])
 
 
-def test_output_equals_package_module_at_odd_size():
+@pytest.mark.parametrize('fast_forward', [False, True])
+def test_output_equals_package_module_at_odd_size(fast_forward):
     """Against the package's network with its dynamic SAME padding, on a
     size that 32 does not divide."""
     net = EfficientNet.from_pretrained(
         'efficientnet-lite0', weights_path=weights_file('lite0'),
         image_size=None).eval()
-    model = EfficientNetLite(arch='lite0', pretrained=True).eval()
+    model = EfficientNetLite(arch='lite0', pretrained=True,
+                             fast_forward=fast_forward).eval()
     x = torch.randn(1, 3, 97, 131)
     with torch.no_grad():
         expected = package_features(net, OUT_BLOCKS['lite0'], x)
         outs = model(x)
     for out, ref in zip(outs, expected):
-        torch.testing.assert_close(out, ref, rtol=0, atol=1e-6)
+        torch.testing.assert_close(out, ref,
+                                   **FORWARD_TOLERANCE[fast_forward])
+
+
+@pytest.mark.parametrize('frozen_stages', [-1, 2])
+def test_fast_forward_trains_as_the_packages(frozen_stages):
+    """A training step of the fast forward (channels_last on a CPU, BN
+    folded in the frozen stages, the depthwise weight gradient on small
+    maps) gives the package forward's outputs, gradients and BN
+    statistics, drop connect included."""
+    torch.manual_seed(0)
+    fast = EfficientNetLite(arch='lite0', pretrained=True,
+                            frozen_stages=frozen_stages).train()
+    slow = EfficientNetLite(arch='lite0', pretrained=True,
+                            frozen_stages=frozen_stages,
+                            fast_forward=False).train()
+    x = torch.randn(2, 3, 61, 83)
+    grads, outs = [], []
+    for model in (fast, slow):
+        torch.manual_seed(1)  # the same drop-connect draws
+        out = model(x)
+        sum((o * o.new_tensor(range(o.shape[1]))[:, None, None]).mean()
+            for o in out).backward()
+        outs.append(out)
+        grads.append({n: p.grad for n, p in model.named_parameters()
+                      if p.grad is not None})
+    assert outs[0][0].is_contiguous(memory_format=torch.channels_last)
+    for a, b in zip(*outs):
+        assert_close_to_scale(a, b, tol=5e-4)
+    assert grads[0].keys() == grads[1].keys() and grads[0]
+    # Some gradients are zero but for rounding (a BN in training mode
+    # cancels them): they are compared on the scale of all gradients.
+    floor = 0.1 * max(g.abs().max().item() for g in grads[1].values())
+    for name, grad in grads[0].items():
+        assert_close_to_scale(grad, grads[1][name], name, tol=1e-3,
+                              floor=floor)
+    for name, (mean, var) in bn_state(fast).items():
+        torch.testing.assert_close(mean, bn_state(slow)[name][0])
+        torch.testing.assert_close(var, bn_state(slow)[name][1])
+
+
+@pytest.mark.parametrize('train', [False, True])
+def test_fast_forward_is_the_packages_in_double(train):
+    """In float64, where rounding cannot hide a wrong term, the fast
+    forward's outputs and gradients are the package forward's."""
+    models = [
+        EfficientNetLite(arch='lite0', pretrained=True, frozen_stages=1,
+                         drop_path_rate=0.0,
+                         fast_forward=fast).double().train(train)
+        for fast in (True, False)
+    ]
+    x = torch.randn(2, 3, 37, 50, dtype=torch.float64)
+    results = []
+    for model in models:
+        out = model(x)
+        sum((o * o.new_tensor(range(o.shape[1]))[:, None, None]).mean()
+            for o in out).backward()
+        results.append((out, {n: p.grad for n, p in model.named_parameters()
+                              if p.grad is not None}))
+    (fast_out, fast_grads), (outs, grads) = results
+    for a, b in zip(fast_out, outs):
+        torch.testing.assert_close(a, b, rtol=1e-9, atol=1e-9)
+    assert fast_grads.keys() == grads.keys()
+    for name, grad in grads.items():
+        torch.testing.assert_close(fast_grads[name], grad, rtol=1e-7,
+                                   atol=1e-9, msg=name)
 
 
 @pytest.mark.parametrize('size', [(97, 131), (360, 480)])
