@@ -292,3 +292,27 @@ def test_model_index_lists_metafiles_of_shipped_configs():
             config = repo / model['Config']
             assert config.is_file() and config.stem == model['Name']
             assert 0 < model['Results']['Metrics']['mIoU'] < 100
+
+
+def test_cpu_budget_adamw_is_fused_and_steps_as_the_unfused():
+    """The CPU schedule's fused AdamW makes the update of PyTorch's
+    for-loop AdamW, learning-rate warm-up included."""
+    from mmengine.optim import build_optim_wrapper
+    cfg = Config.fromfile(CONFIG_DIR / '_base_' / 'schedules' /
+                          'cpu_budget.py')
+    assert cfg.optim_wrapper.optimizer.fused is True
+    torch.manual_seed(0)
+    models = [torch.nn.Conv2d(3, 4, 3) for _ in range(2)]
+    models[1].load_state_dict(models[0].state_dict())
+    unfused = copy.deepcopy(cfg.optim_wrapper)
+    unfused.optimizer.fused = False
+    wrappers = [build_optim_wrapper(model, copy.deepcopy(optim))
+                for model, optim in zip(models, (cfg.optim_wrapper,
+                                                 unfused))]
+    assert wrappers[0].optimizer.defaults['fused']
+    x = torch.randn(2, 3, 8, 8)
+    for _ in range(3):
+        for model, wrapper in zip(models, wrappers):
+            wrapper.update_params((model(x)**2).mean())
+    for a, b in zip(*(model.parameters() for model in models)):
+        torch.testing.assert_close(a, b)
