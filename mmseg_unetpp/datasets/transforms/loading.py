@@ -8,6 +8,11 @@ DataLoader worker. The two transforms here take the same arguments and
 produce the same results, and raise :class:`BadSampleError` naming the file
 and the problem instead. Use them in the training, validation and test
 pipelines alike.
+
+With ``cache=True`` both keep what they decoded in memory and give a copy
+on later calls: a CPU run on a small dataset decodes each file once
+instead of at every crop (on one core, DRIVE's four 584x565 images of an
+iteration take 48 ms to decode, a seventh of the iteration).
 """
 import os.path as osp
 import re
@@ -74,12 +79,21 @@ class LoadCheckedImageFromFile(LoadImageFromFile):
     (``color_type='color'``).
 
     Args:
+        cache (bool): Keep each decoded image in memory and give a copy
+            on later calls. Each DataLoader worker process keeps its own
+            cache, so use it for datasets that fit in memory once per
+            worker (DRIVE's 15 training images: 15 MB; CamVid's 367: 190
+            MB). Default: False.
         **kwargs: ``LoadImageFromFile`` arguments.
 
     Raises:
         BadSampleError: if the image is missing, truncated, not an image or
             empty.
     """
+
+    def __init__(self, cache: bool = False, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._cache: Optional[Dict[str, np.ndarray]] = {} if cache else None
 
     def transform(self, results: dict) -> Optional[dict]:
         """Load ``results['img_path']``; see ``LoadImageFromFile``.
@@ -92,12 +106,23 @@ class LoadCheckedImageFromFile(LoadImageFromFile):
             ``ori_shape``; None only with ``ignore_empty=True``.
         """
         path = results['img_path']
+        cached = self._cache.get(path) if self._cache is not None else None
+        if cached is not None:
+            results['img'] = cached.copy()
+            results['img_shape'] = cached.shape[:2]
+            results['ori_shape'] = cached.shape[:2]
+            return results
         with _reading(path, 'image', 'the image'):
             results = super().transform(results)
         if results is not None and 0 in results['img'].shape[:2]:
             raise BadSampleError(
                 f'{path}: empty image of shape {results["img"].shape}')
+        if results is not None and self._cache is not None:
+            self._cache[path] = results['img'].copy()
         return results
+
+    def __repr__(self) -> str:
+        return f'{super().__repr__()[:-1]}, cache={self._cache is not None})'
 
 
 @TRANSFORMS.register_module()
@@ -121,6 +146,9 @@ class LoadCheckedAnnotations(LoadAnnotations):
             from its ``metainfo['classes']`` (so a class subset is honoured).
         ignore_index (int): The id the loss and the metric ignore.
             Default: 255.
+        cache (bool): Keep each checked label map in memory and give a
+            copy on later calls (see ``LoadCheckedImageFromFile``).
+            Default: False.
         **kwargs: ``LoadAnnotations`` arguments.
 
     Raises:
@@ -130,8 +158,10 @@ class LoadCheckedAnnotations(LoadAnnotations):
     def __init__(self,
                  num_classes: Optional[int] = None,
                  ignore_index: int = 255,
+                 cache: bool = False,
                  **kwargs) -> None:
         super().__init__(**kwargs)
+        self._cache: Optional[Dict[str, np.ndarray]] = {} if cache else None
         if num_classes is not None and not (isinstance(num_classes, int)
                                             and num_classes > 0):
             raise ValueError(
@@ -168,8 +198,13 @@ class LoadCheckedAnnotations(LoadAnnotations):
                 ``num_classes`` when present.
         """
         path = results['seg_map_path']
-        with _reading(path, 'label', 'the label map'):
-            super()._load_seg_map(results)
+        cached = self._cache.get(path) if self._cache is not None else None
+        if cached is not None:
+            results['gt_seg_map'] = cached.copy()
+            results['seg_fields'].append('gt_seg_map')
+        else:
+            with _reading(path, 'label', 'the label map'):
+                super()._load_seg_map(results)
         seg = results['gt_seg_map']
         if seg.ndim != 2:
             raise BadSampleError(
@@ -183,7 +218,10 @@ class LoadCheckedAnnotations(LoadAnnotations):
                 f'{path}: label map is {seg.shape[0]}x{seg.shape[1]} but '
                 f'{image} is {image_shape[0]}x{image_shape[1]} (HxW); a label '
                 'map must have the size of its image')
-        self._check_ids(seg, path, results)
+        if cached is None:
+            self._check_ids(seg, path, results)
+            if self._cache is not None:
+                self._cache[path] = seg.copy()
 
     def _check_ids(self, seg: np.ndarray, path: str, results: dict) -> None:
         num_classes = self.num_classes or results.get('num_classes')
@@ -234,7 +272,8 @@ class LoadCheckedAnnotations(LoadAnnotations):
 
     def __repr__(self) -> str:
         return (f'{super().__repr__()[:-1]}, num_classes={self.num_classes}, '
-                f'ignore_index={self.ignore_index})')
+                f'ignore_index={self.ignore_index}, '
+                f'cache={self._cache is not None})')
 
 
 @TRANSFORMS.register_module()
