@@ -72,10 +72,12 @@ def split_frames(num: int, share: float,
 def dataset_frames(cfg, loader: str) -> Tuple[str, int]:
     """The ``--cfg-options`` key of the ``indices`` of the set of ``cfg``'s
     ``loader`` (``'val_dataloader'``; inside dataset wrappers, see
-    :func:`inner_dataset`) and its number of frames, from the built set.
+    :func:`inner_dataset`) and its number of frames, from the built set
+    (the one inside the wrappers: a ``RepeatDataset`` of the train set
+    repeats the frames its ``indices`` pick).
     """
     from mmengine.registry import init_default_scope
     from mmseg.registry import DATASETS
     init_default_scope(cfg.get('default_scope', 'mmseg'))
-    key, _ = inner_dataset(cfg[loader].dataset, f'{loader}.dataset')
-    return f'{key}.indices', len(DATASETS.build(cfg[loader].dataset))
+    key, dataset = inner_dataset(cfg[loader].dataset, f'{loader}.dataset')
+    return f'{key}.indices', len(DATASETS.build(dataset))

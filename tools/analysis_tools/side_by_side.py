@@ -2,8 +2,8 @@
 
 ``python tools/analysis_tools/side_by_side.py CONFIG [CONFIG ...]
 --budget SECONDS [--cores 0 1] [--calibration-iters 40] [--seed 0]
-[--select-split 0.25] [--work-dir DIR] [--data-root DIR]
-[--options 'k=v k=v' ...]``
+[--select-split 0.25 | --hold-out N [--validate-on {held-out,val}]]
+[--work-dir DIR] [--data-root DIR] [--options 'k=v k=v' ...]``
 
 Each run has a core of its own (``taskset``) and one thread; the runs go
 at the same time, so that they see the same machine:
@@ -26,6 +26,19 @@ prediction fixed before any scoring) and the best level or mean on the
 scored frames (chosen on them: optimistic). ``--select-split 0`` chooses
 and scores on the whole val set.
 
+Choosing recipes (options, schedules, configs) by their val scores is a
+choice made on val too. With ``--hold-out N``, no choice is made on the
+frames that are reported: every config trains without the same frames,
+the last ``N`` of its train set (the configs' train sets must be as
+large), and the choices are made on them. Choose recipes with
+``--validate-on held-out``: the validation scores the held-out train
+frames with the val pipeline, and ``FusionSelectHook`` chooses the levels
+on them too. Once the recipe is fixed, report it once with
+``--validate-on val`` (the default): ``FusionSelectHook`` chooses the
+levels on the held-out train frames (its ``train_indices``), and the
+validation scores all of val, on which nothing was chosen.
+``--hold-out`` replaces ``--select-split``.
+
 ``--options`` takes one quoted string of ``--cfg-options`` per config (in
 the order of the configs; ``''`` for none). ``--data-root DIR`` points the
 train, val and test sets of every config at ``DIR``, inside dataset
@@ -33,6 +46,7 @@ wrappers (MMSeg's DRIVE base wraps its train set in ``RepeatDataset``).
 ``DIR/side_by_side.json`` keeps the table.
 """
 import argparse
+import copy
 import json
 import os
 import os.path as osp
@@ -40,12 +54,16 @@ import shlex
 import subprocess
 import sys
 import time
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
-from mmengine.config import DictAction
+from mmengine.config import Config, DictAction
 
 from mmseg_unetpp.structures import Levels
-from mmseg_unetpp.utils.dataset_config import dataset_frames, split_frames
+from mmseg_unetpp.utils.dataset_config import (
+    dataset_frames,
+    inner_dataset,
+    split_frames,
+)
 from mmseg_unetpp.utils.errors import UserError
 from mmseg_unetpp.utils.launch import (
     ArgumentParser,
@@ -58,6 +76,7 @@ from mmseg_unetpp.utils.launch import (
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TRAIN = osp.join(ROOT, 'tools', 'train.py')
 WARMUP_ITERS = 5
+SELECT_SPLIT = 0.25
 
 
 def parse_args(argv=None):
@@ -69,9 +88,17 @@ def parse_args(argv=None):
                         help='one CPU core per config (default: 0, 1, ...)')
     parser.add_argument('--calibration-iters', type=int, default=40)
     parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--select-split', type=float, default=0.25,
+    parser.add_argument('--select-split', type=float, default=SELECT_SPLIT,
                         help='share of the val frames (the first ones) on '
                         "which FusionSelectHook chooses; 0: on all of val")
+    parser.add_argument('--hold-out', type=int, default=0, metavar='N',
+                        help='train every config without the last N frames '
+                        'of its train set, and choose on them (0: off)')
+    parser.add_argument('--validate-on', choices=('held-out', 'val'),
+                        default='val',
+                        help='with --hold-out: score the held-out train '
+                        'frames (to choose recipes) or all of val (to '
+                        'report)')
     parser.add_argument('--options', nargs='+', default=None,
                         help="one quoted '--cfg-options' string per config")
     parser.add_argument('--work-dir', default='work_dirs/side_by_side')
@@ -91,6 +118,16 @@ def parse_args(argv=None):
     if not 0 <= args.select_split < 1:
         parser.error('--select-split must be in [0, 1), got '
                      f'{args.select_split}')
+    if args.hold_out < 0:
+        parser.error(f'--hold-out must be >= 0, got {args.hold_out}')
+    if args.validate_on == 'held-out' and not args.hold_out:
+        parser.error('--validate-on held-out needs --hold-out N')
+    if args.hold_out:
+        if args.select_split != SELECT_SPLIT:
+            parser.error('--hold-out and --select-split cannot be combined: '
+                         'with --hold-out, the levels are chosen on the '
+                         'held-out train frames')
+        args.select_split = 0
     for config in args.configs:
         if not osp.isfile(config):
             parser.error(f'config not found: {config}')
@@ -159,32 +196,149 @@ def base_options(config: str, options: str, seed: int,
     return found + shlex.split(options)
 
 
+def parse_options(options: List[str]) -> dict:
+    """``--cfg-options`` (``['k=v', ...]``) as ``tools/train.py`` reads
+    them (MMEngine's ``DictAction``)."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--options', nargs='*', action=DictAction)
+    return parser.parse_args(['--options', *options]).options or {}
+
+
+def frames_option(frames: Iterable[int]) -> str:
+    """Frame numbers as an ``--cfg-options`` value: ``[0,1,2]``."""
+    return f"[{','.join(map(str, frames))}]"
+
+
 def val_split(config: str, options: List[str], share: float
               ) -> Tuple[Tuple[List[int], List[int]], List[str]]:
     """The val frames that choose (the first ``share`` of them, at least
     one) and those that are scored (the rest), and the ``--cfg-options``
     that validate on the scored frames and give ``FusionSelectHook``
     (where the config has it) the choosing ones."""
-    parser = argparse.ArgumentParser()
-    parser.add_argument('--options', nargs='*', action=DictAction)
-    cfg = load_config(config, parser.parse_args(
-        ['--options', *options]).options)
+    cfg = load_config(config, parse_options(options))
     key, num = dataset_frames(cfg, 'val_dataloader')
     select, scored = split_frames(num, share, f'{config}: val')
-    found = [f"{key}=[{','.join(map(str, scored))}]"]
+    found = [f'{key}={frames_option(scored)}']
     if 'fusion_select' in (cfg.get('default_hooks') or {}):
         found.append('default_hooks.fusion_select.indices='
-                     f"[{','.join(map(str, select))}]")
+                     f'{frames_option(select)}')
     return (select, scored), found
+
+
+def hold_out(config: str, options: List[str], num_held: int,
+             validate_on: str) -> Tuple[int, List[str]]:
+    """The number of train frames of ``config`` (with ``options``) and the
+    ``--cfg-options`` that train it without the last ``num_held`` of them.
+
+    Args:
+        config (str): The config file.
+        options (list[str]): Its ``--cfg-options`` so far.
+        num_held (int): The frames held out of training, the last ones.
+        validate_on (str): ``'held-out'``: the validation scores the
+            held-out frames (the train set, the val pipeline), and
+            ``FusionSelectHook`` chooses on its scores; ``'val'``:
+            ``FusionSelectHook`` (where the config has it) chooses on the
+            held-out frames (its ``train_indices``), the validation scores
+            all of val.
+
+    Returns:
+        tuple[int, list[str]]: The train frames and the options.
+
+    Raises:
+        UserError: when no frame is left to train on, or the val loader
+            cannot be given the train set's config by ``--cfg-options``.
+    """
+    cfg = load_config(config, parse_options(options))
+    key, num = dataset_frames(cfg, 'train_dataloader')
+    if num_held >= num:
+        raise UserError(f'{config}: train: --hold-out {num_held} leaves no '
+                        f'frame to train on ({num} frames)')
+    held = list(range(num - num_held, num))
+    found = [f'{key}={frames_option(range(num - num_held))}']
+    if validate_on == 'held-out':
+        found += held_out_validation(config, cfg, held)
+    select = (cfg.get('default_hooks') or {}).get('fusion_select')
+    if select is not None:
+        if validate_on == 'val':
+            found.append('default_hooks.fusion_select.train_indices='
+                         f'{frames_option(held)}')
+        # The held-out frames are the selection split, or none is.
+        found += [f'default_hooks.fusion_select.{name}=None'
+                  for name in ('dataloader', 'indices')
+                  if select.get(name) is not None]
+    return num, found
+
+
+def held_out_validation(config: str, cfg: Config,
+                        held: List[int]) -> List[str]:
+    """The ``--cfg-options`` that validate ``cfg`` on the ``held`` frames
+    of its train set with its val pipeline: every field of the train set
+    (inside dataset wrappers) but ``pipeline`` and ``indices`` (and the
+    registry scope ``_scope_``, which a base config puts on the outermost
+    wrapper), one dotted key each, on the val set (inside its wrappers),
+    and the val set's ``indices``."""
+    if not cfg.get('val_dataloader'):
+        raise UserError(f'{config}: --validate-on held-out needs a '
+                        'val_dataloader (its pipeline, its loop)')
+    key, _ = inner_dataset(cfg.val_dataloader.dataset,
+                           'val_dataloader.dataset')
+    _, train = inner_dataset(cfg.train_dataloader.dataset,
+                             'train_dataloader.dataset')
+    kept = ('pipeline', 'indices', '_scope_')  # the val set's own
+    fields = flatten({k: v for k, v in train.items() if k not in kept})
+    found = [f'{key}.{k}={option_value(v)}' for k, v in fields.items()]
+    found.append(f'{key}.indices={frames_option(held)}')
+    # What tools/train.py will build: a value that the options cannot
+    # write (a dict in a list, a string with spaces...), or a field of the
+    # val set that the train set lacks, would validate on other data.
+    merged = copy.deepcopy(cfg)
+    merged.merge_from_dict(parse_options(found))
+    _, val = inner_dataset(merged.val_dataloader.dataset)
+    got = flatten({k: v for k, v in val.items() if k not in kept})
+    missing = object()
+    differ = sorted(k for k in set(got) | set(fields)
+                    if got.get(k, missing) != fields.get(k, missing))
+    if differ:
+        raise UserError(
+            f'{config}: --validate-on held-out cannot give the val set the '
+            f"train set's config by --cfg-options ({', '.join(differ)} "
+            'would differ)')
+    return found
+
+
+def flatten(node: dict, prefix: str = '') -> Dict[str, Any]:
+    """A nested config dict as dotted keys (``data_prefix.img_path``) and
+    the values that are no dict."""
+    found = {}
+    for k, v in node.items():
+        if isinstance(v, dict):
+            found.update(flatten(v, f'{prefix}{k}.'))
+        else:
+            found[f'{prefix}{k}'] = v
+    return found
+
+
+def option_value(value: Any) -> str:
+    """A value as MMEngine's ``DictAction`` reads it back: lists in
+    ``[]``, tuples in ``()``, strings unquoted."""
+    if isinstance(value, (list, tuple)):
+        inner = ','.join(option_value(v) for v in value)
+        return f'({inner})' if isinstance(value, tuple) else f'[{inner}]'
+    return str(value)
 
 
 def main(argv=None) -> None:
     args = parse_args(argv)
-    jobs, splits = [], []
+    jobs, splits, train_frames = [], [], []
     for k, (config, core, options) in enumerate(
             zip(args.configs, args.cores, args.options)):
         name = osp.splitext(osp.basename(config))[0]
         found = base_options(config, options, args.seed, args.data_root)
+        if args.hold_out:
+            num, options_found = hold_out(config, found, args.hold_out,
+                                          args.validate_on)
+            train_frames.append(num)
+            found += options_found
         if args.select_split:
             split, options_found = val_split(config, found,
                                              args.select_split)
@@ -197,7 +351,14 @@ def main(argv=None) -> None:
     if any(split != splits[0] for split in splits):
         raise UserError('the configs have val sets of different sizes: '
                         'their scores would not compare')
+    if any(num != train_frames[0] for num in train_frames):
+        raise UserError(
+            'the configs have train sets of different sizes '
+            f"({', '.join(map(str, train_frames))} frames): --hold-out "
+            'would not hold out the same frames')
     select, scored = splits[0] if splits else ([], [])
+    held = (list(range(train_frames[0] - args.hold_out, train_frames[0]))
+            if args.hold_out else [])
     start = time.time()
     calibrate(jobs, args.calibration_iters)
     for job in jobs:
@@ -227,6 +388,9 @@ def main(argv=None) -> None:
     result = dict(budget=args.budget, seed=args.seed,
                   calibration_iters=args.calibration_iters,
                   select_frames=select, scored_frames=scored,
+                  hold_out=args.hold_out,
+                  validate_on=args.validate_on if args.hold_out else None,
+                  held_out_frames=held,
                   wall_seconds=round(time.time() - start), runs=rows)
     os.makedirs(args.work_dir, exist_ok=True)
     with open(osp.join(args.work_dir, 'side_by_side.json'), 'w') as f:
@@ -237,10 +401,24 @@ def main(argv=None) -> None:
 def print_table(result: dict) -> None:
     """The Markdown table of a ``side_by_side.json``."""
     select, scored = result['select_frames'], result['scored_frames']
-    print(f"\nbudget {result['budget']:g} s per run, seed {result['seed']}"
-          + (f'; levels chosen on val frames {select[0]}-{select[-1]}, '
-             f'scores on frames {scored[0]}-{scored[-1]}' if select else
-             '; levels chosen and scored on all of val'))
+    held = result.get('held_out_frames') or []
+    if held:
+        frames = f'{held[0]}-{held[-1]}'
+        protocol = f'trained without train frames {frames}; ' + (
+            'levels chosen on them, scores on all of val'
+            if result['validate_on'] == 'val' else
+            'levels chosen and scores on the held-out train frames '
+            f'{frames} (for choosing)')
+    elif select:
+        protocol = (f'levels chosen on val frames {select[0]}-{select[-1]}, '
+                    f'scores on frames {scored[0]}-{scored[-1]}')
+    else:
+        protocol = 'levels chosen and scored on all of val'
+    # Whether the default prediction was chosen on frames other than the
+    # scored ones.
+    apart = bool(select) or (bool(held) and result['validate_on'] == 'val')
+    print(f"\nbudget {result['budget']:g} s per run, seed {result['seed']}; "
+          + protocol)
     print('| config | s/iter | iterations | trained (s) | default '
           'prediction | mean of levels (fixed) | best on the scored '
           'frames | per level |')
@@ -254,7 +432,7 @@ def print_table(result: dict) -> None:
         # Without a selection split, FusionSelectHook makes the best of
         # these the default prediction after this validation.
         best = max(others.values()) if others else m.get('mIoU', nan)
-        default = m.get('mIoU', nan) if select else best
+        default = m.get('mIoU', nan) if apart else best
         runs = [Levels.parse(k) for k in others]
         mean = others[max(runs, key=len).name] if runs else nan
         print(f"| {osp.basename(row['config'])} {' '.join(row['options'])} "

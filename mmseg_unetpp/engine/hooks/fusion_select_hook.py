@@ -1,5 +1,5 @@
 """Choose which levels accurate mode averages: on val, or on a split of
-its own."""
+its own (frames of the val set, or train frames held out from training)."""
 import copy
 from typing import Dict, Optional, Sequence
 
@@ -44,12 +44,16 @@ class FusionSelectHook(SwitchableHook):
 
     A choice made on val and scored on the same val overstates what the
     choice gives on other data. With a selection split of its own
-    (``dataloader``, or ``indices``: frames of the val set), the hook
-    instead scores every level on that split before each validation and
-    chooses there, so that the validation's ``mIoU`` is the score of the
-    default prediction on frames the choice was not made on. Give the
-    validation the other frames (the val dataset's ``indices``, as
-    ``tools/analysis_tools/side_by_side.py --select-split`` does).
+    (``dataloader``; ``indices``: frames of the val set; ``train_indices``:
+    frames of the train set), the hook instead scores every level on that
+    split before each validation and chooses there, so that the
+    validation's ``mIoU`` is the score of the default prediction on frames
+    the choice was not made on. With ``indices``, give the validation the
+    other frames (the val dataset's ``indices``, as
+    ``tools/analysis_tools/side_by_side.py --select-split`` does); with
+    ``train_indices``, leave those frames out of training (the train
+    dataset's ``indices``, as ``side_by_side.py --hold-out`` does), and the
+    validation scores all of val. One of the three at most is given.
 
     Nothing is done for a model without a ``DeepSupervisionHead`` or when
     the metrics hold no per-level scores. Only
@@ -70,6 +74,14 @@ class FusionSelectHook(SwitchableHook):
         indices (list[int], optional): The selection split as frames of the
             val set: ``val_dataloader`` with its dataset's ``indices`` set
             to these. Default: None.
+        train_indices (list[int], optional): The selection split as frames
+            of the train set, which training should leave out:
+            ``val_dataloader`` whose dataset (inside dataset wrappers) is
+            the train dataset (inside its wrappers, e.g. MMSeg's
+            ``RepeatDataset``) with the val dataset's ``pipeline`` and
+            ``indices`` set to these. The hook warns when training uses
+            some of them (the train dataset has no ``indices``, or its
+            ``indices`` hold some). Default: None.
     """
 
     priority = 'LOW'  # before the checkpoint hooks' after_val_epoch
@@ -78,19 +90,29 @@ class FusionSelectHook(SwitchableHook):
                  metric: Optional[str] = None,
                  enabled: bool = True,
                  dataloader: Optional[dict] = None,
-                 indices: Optional[Sequence[int]] = None) -> None:
+                 indices: Optional[Sequence[int]] = None,
+                 train_indices: Optional[Sequence[int]] = None) -> None:
         super().__init__(enabled)
-        if dataloader is not None and indices is not None:
-            raise ValueError('FusionSelectHook: give dataloader or indices '
-                             '(frames of the val set), not both')
-        if indices is not None and (
-                not isinstance(indices, (list, tuple)) or not indices
-                or not all(isinstance(i, int) and i >= 0 for i in indices)):
-            raise ValueError('FusionSelectHook: indices must be a non-empty '
-                             f'list of frame numbers >= 0, got {indices!r}')
+        if sum(x is not None
+               for x in (dataloader, indices, train_indices)) > 1:
+            raise ValueError('FusionSelectHook: give one of dataloader, '
+                             'indices (frames of the val set) and '
+                             'train_indices (frames of the train set), not '
+                             'several')
+        for name, frames in (('indices', indices),
+                             ('train_indices', train_indices)):
+            if frames is not None and (
+                    not isinstance(frames, (list, tuple)) or not frames
+                    or not all(isinstance(i, int) and i >= 0
+                               for i in frames)):
+                raise ValueError(f'FusionSelectHook: {name} must be a '
+                                 'non-empty list of frame numbers >= 0, got '
+                                 f'{frames!r}')
         self.metric = metric
         self.dataloader = dataloader
         self.indices = None if indices is None else list(indices)
+        self.train_indices = (None if train_indices is None else
+                              list(train_indices))
         self._loader = None
 
     def before_train(self, runner) -> None:
@@ -132,8 +154,7 @@ class FusionSelectHook(SwitchableHook):
         """With a selection split: score it and choose there, so that the
         validation scores the choice."""
         head = _head(runner)
-        if head is None or (self.dataloader is None
-                            and self.indices is None):
+        if head is None or not self._own_split:
             return
         self._choose(runner, head, self._select_scores(runner),
                      'selection split')
@@ -144,26 +165,58 @@ class FusionSelectHook(SwitchableHook):
         """Without a selection split: make accurate mode average the levels
         that scored best on this validation."""
         head = _head(runner)
-        if (head is None or self.dataloader is not None
-                or self.indices is not None):
+        if head is None or self._own_split:
             return
         self._choose(runner, head, metrics, 'val')
+
+    @property
+    def _own_split(self) -> bool:
+        """Whether the hook chooses on a selection split of its own."""
+        return not (self.dataloader is None and self.indices is None
+                    and self.train_indices is None)
+
+    def _loader_cfg(self, runner) -> dict:
+        """The config of the selection split's dataloader (see the
+        class's ``dataloader``, ``indices`` and ``train_indices``)."""
+        if self.dataloader is not None:
+            return copy.deepcopy(self.dataloader)
+        loader = copy.deepcopy(runner.cfg.get('val_dataloader'))
+        if not loader:
+            raise ValueError('FusionSelectHook: the selection split is '
+                             'built from val_dataloader, but there is none')
+        _, dataset = inner_dataset(loader['dataset'])
+        if self.indices is not None:
+            dataset['indices'] = self.indices
+            return loader
+        train = copy.deepcopy(runner.cfg.get('train_dataloader'))
+        if not train:
+            raise ValueError('FusionSelectHook: train_indices name frames '
+                             'of the train set, but there is no '
+                             'train_dataloader')
+        _, train_set = inner_dataset(train['dataset'])
+        trained = train_set.get('indices')
+        if isinstance(trained, int):  # BaseDataset: the first ones
+            trained = range(trained)
+        both = len(self.train_indices if trained is None else
+                   set(trained) & set(self.train_indices))
+        if both:
+            runner.logger.warning(
+                f'FusionSelectHook: {both} of the {len(self.train_indices)} '
+                'train frames the levels are chosen on (train_indices) are '
+                "trained on too; leave them out with the train dataset's "
+                'indices')
+        pipeline = dataset.get('pipeline')
+        dataset.clear()
+        dataset.update(train_set, pipeline=pipeline,
+                       indices=self.train_indices)
+        return loader
 
     def _select_scores(self, runner) -> Dict[str, float]:
         """Every level's scores on the selection split (the val
         evaluator's metrics)."""
         if self._loader is None:
-            if self.dataloader is not None:
-                loader = copy.deepcopy(self.dataloader)
-            else:
-                loader = copy.deepcopy(runner.cfg.get('val_dataloader'))
-                if not loader:
-                    raise ValueError('FusionSelectHook: indices name frames '
-                                     'of the val set, but there is no '
-                                     'val_dataloader')
-                inner_dataset(loader['dataset'])[1]['indices'] = self.indices
             self._loader = runner.build_dataloader(
-                loader, seed=runner.seed)
+                self._loader_cfg(runner), seed=runner.seed)
         # The val loop's evaluator: its metrics hold no results between
         # two evaluations.
         evaluator = runner.val_loop.evaluator

@@ -3,9 +3,12 @@ last validation, and the checkpoint written after it holds them."""
 from types import SimpleNamespace
 
 import pytest
+from mmengine.config import Config
+from mmengine.dataset import BaseDataset
 from mmengine.evaluator import BaseMetric
 from mmengine.hooks import CheckpointHook, Hook
-from mmseg.registry import METRICS, MODELS
+from mmengine.runner import Runner
+from mmseg.registry import DATASETS, METRICS, MODELS, TRANSFORMS
 from tiny_runner import TinyDataset, model_cfg, tiny_runner
 
 import mmseg_unetpp  # noqa: F401
@@ -217,10 +220,69 @@ class _RecordBeforeVal(Hook):
         self.choices.append(runner.model.decode_head.fusion)
 
 
+@DATASETS.register_module()
+class NamedFrames(BaseDataset):
+    """Five frames that name their set (``split``) and number."""
+
+    def __init__(self, split: str, **kwargs) -> None:
+        self.split = split
+        super().__init__(**kwargs)
+
+    def load_data_list(self) -> list:
+        return [dict(split=self.split, frame=k) for k in range(5)]
+
+
+@TRANSFORMS.register_module()
+class NamePipeline:
+    """Marks a sample with the name of its pipeline."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __call__(self, results: dict) -> dict:
+        return dict(results, pipeline=self.name)
+
+
+def test_train_indices_choose_on_train_frames_with_the_val_pipeline():
+    """Inside MMSeg's RepeatDataset, as the DRIVE base wraps the train
+    set; the loader keeps the val loader's own settings."""
+    train_set = dict(type='NamedFrames', split='train', indices=[0, 1, 2],
+                     pipeline=[dict(type='NamePipeline', name='train')])
+    cfg = Config(dict(
+        train_dataloader=dict(
+            batch_size=4, sampler=dict(type='InfiniteSampler'),
+            dataset=dict(type='RepeatDataset', times=3, dataset=train_set)),
+        val_dataloader=dict(
+            batch_size=1, sampler=dict(type='DefaultSampler', shuffle=False),
+            dataset=dict(type='NamedFrames', split='val',
+                         pipeline=[dict(type='NamePipeline', name='val')]))))
+    runner = SimpleNamespace(cfg=cfg, seed=0, logger=Logger(),
+                             build_dataloader=Runner.build_dataloader)
+    hook = FusionSelectHook(train_indices=[3, 4])
+    loader = runner.build_dataloader(hook._loader_cfg(runner))
+    assert isinstance(loader.dataset, NamedFrames)  # no repeat
+    assert loader.batch_size == 1
+    assert [(x['split'], x['frame'], x['pipeline'])
+            for x in loader.dataset] == [('train', 3, 'val'),
+                                         ('train', 4, 'val')]
+    assert cfg.val_dataloader.dataset.split == 'val'  # a copy is changed
+    assert not runner.logger.warnings
+    # Frames that training uses too: a warning.
+    FusionSelectHook(train_indices=[2, 3])._loader_cfg(runner)
+    assert runner.logger.warnings == [
+        'FusionSelectHook: 1 of the 2 train frames the levels are chosen on '
+        "(train_indices) are trained on too; leave them out with the train "
+        "dataset's indices"]
+
+
 @pytest.mark.parametrize('kwargs, message', [
-    (dict(indices=[0], dataloader={}), 'not both'),
-    (dict(indices=[]), 'non-empty list'),
-    (dict(indices=[-1]), 'non-empty list'),
+    (dict(indices=[0], dataloader={}), 'not several'),
+    (dict(train_indices=[0], dataloader={}), 'not several'),
+    (dict(indices=[0], train_indices=[1]), 'not several'),
+    (dict(indices=[]), 'indices must be a non-empty list'),
+    (dict(indices=[-1]), 'indices must be a non-empty list'),
+    (dict(train_indices=[]), 'train_indices must be a non-empty list'),
+    (dict(train_indices=[0.5]), 'train_indices must be a non-empty list'),
 ])
 def test_bad_selection_arguments_are_refused(kwargs, message):
     with pytest.raises(ValueError, match=message):
