@@ -3,6 +3,7 @@ from typing import List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
+from mmcv.cnn import ConvModule
 from mmengine.model import BaseModule
 from mmseg.models.decode_heads import FCNHead
 from mmseg.models.utils import resize
@@ -70,8 +71,9 @@ class DeepSupervisionHead(BaseModule):
             the input channels when ``num_convs=0``.
         in_index (Sequence[int]): Backbone outputs to supervise, consecutive.
             Default: ``(0, 1, 2, 3)`` (X(0, 1) .. X(0, 4)).
-        num_convs (int): Conv layers per branch before ``conv_seg``.
-            Default: 0.
+        num_convs (int): Conv layers per branch before ``conv_seg``; in
+            eval mode each runs with its BN folded into the convolution
+            (MMCV's ``efficient_conv_bn_eval``). Default: 0.
         kernel_size (int): Kernel of the branch convs. Default: 3.
         concat_input (bool): Concatenate the input and the branch convs'
             output before ``conv_seg`` (as ``FCNHead``). Default: False.
@@ -149,7 +151,7 @@ class DeepSupervisionHead(BaseModule):
         super().__init__(init_cfg=init_cfg)
         kwargs.setdefault('dropout_ratio', 0.0)  # the paper has none
 
-        def branch(channels_in: int) -> FCNHead:
+        def fcn_head(channels_in: int) -> FCNHead:
             return FCNHead(
                 in_channels=channels_in,
                 channels=channels,
@@ -159,6 +161,14 @@ class DeepSupervisionHead(BaseModule):
                 dilation=dilation,
                 in_index=0,
                 **kwargs)
+
+        def branch(channels_in: int) -> FCNHead:
+            head = fcn_head(channels_in)
+            # BN folded into its convolution in eval mode (at test).
+            for module in head.modules():
+                if isinstance(module, ConvModule):
+                    module.turn_on_efficient_conv_bn_eval()
+            return head
 
         if share_branch:
             shared = branch(in_channels[0])

@@ -145,6 +145,46 @@ def test_label_loader_needs_num_classes(tmp_path):
         TRANSFORMS.build(dict(type='LoadCheckedAnnotations', num_classes=0))
 
 
+def test_cache_decodes_each_file_once_and_gives_copies(tmp_path):
+    """With ``cache=True`` a file is decoded once: later calls give the
+    same arrays even once the file is gone, and a transform that changes
+    the array in place does not change the cache."""
+    root = make_camvid_demo(str(tmp_path), 1, 1, size=(45, 60))
+    image = Path(f'{root}/train/demo_train_0000.png')
+    label = Path(f'{root}/trainannot/demo_train_0000.png')
+
+    def sample():
+        return dict(img_path=str(image), seg_map_path=str(label),
+                    reduce_zero_label=False, seg_fields=[])
+
+    cached = [LoadCheckedImageFromFile(cache=True),
+              LoadCheckedAnnotations(num_classes=12, cache=True)]
+    plain = [LoadCheckedImageFromFile(),
+             LoadCheckedAnnotations(num_classes=12)]
+    first = sample()
+    for transform in cached:
+        first = transform(first)
+    expected = sample()
+    for transform in plain:
+        expected = transform(expected)
+    first['img'][:] = 0  # as an in-place transform would
+    first['gt_seg_map'][:] = 0
+    image.unlink()
+    label.unlink()
+    again = sample()
+    for transform in cached:
+        again = transform(again)
+    np.testing.assert_array_equal(again['img'], expected['img'])
+    np.testing.assert_array_equal(again['gt_seg_map'],
+                                  expected['gt_seg_map'])
+    assert again['seg_fields'] == ['gt_seg_map']
+    assert again['ori_shape'] == again['img_shape'] == (45, 60)
+    with pytest.raises(BadSampleError, match='image file not found'):
+        plain[0](sample())
+    assert 'cache=True' in repr(cached[0]) and 'cache=True' in repr(
+        cached[1])
+
+
 def test_reduce_zero_label_ids_are_reported_as_stored(tmp_path):
     label = np.zeros((4, 4), np.uint8)
     label[0, 0] = 9

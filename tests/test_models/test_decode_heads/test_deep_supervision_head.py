@@ -303,3 +303,27 @@ def test_branch_losses_are_mmsegs(head_cfg):
         for name, value in theirs.items():
             # MMSeg's accuracy is a tensor of one element.
             torch.testing.assert_close(ours[name], value.reshape(()))
+
+
+def test_branch_convs_fold_bn_in_eval_to_the_same_logits():
+    """In eval mode every branch conv runs with its BN folded in (MMCV's
+    efficient_conv_bn_eval), giving the logits of conv then BN."""
+    torch.manual_seed(0)
+    head = make_head(num_convs=1, channels=6, norm_cfg=dict(type='BN'))
+    for module in head.modules():
+        if isinstance(module, torch.nn.BatchNorm2d):
+            module.running_mean.uniform_(-1, 1)
+            module.running_var.uniform_(0.5, 2)
+    head.eval()
+    convs = [m for m in head.modules()
+             if hasattr(m, 'efficient_conv_bn_eval_forward')]
+    assert convs and all(m.efficient_conv_bn_eval_forward is not None
+                         for m in convs)
+    x = features()
+    with torch.no_grad():
+        folded = head(x)
+        for module in convs:
+            module.turn_on_efficient_conv_bn_eval(False)
+        plain = head(x)
+    for a, b in zip(folded, plain):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-5)
