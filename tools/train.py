@@ -10,6 +10,8 @@ config the same way; this tool adds:
   ``last_checkpoint`` falls back to the newest intact ``iter_N.pth`` (see
   ``resolve_resume``), and the load is strict;
 - ``--no-data-check`` keeps the class-count check but decodes no sample;
+- ``--bf16`` trains under bfloat16 autocast (``Bf16OptimWrapper``), on a
+  CPU with AMX or AVX512-BF16 as on a GPU;
 - a user error (bad data, file, config value or argument) ends with one
   line ``error: ...`` and exit status 1.
 """
@@ -37,8 +39,14 @@ def parse_args(argv: Optional[Sequence[str]] = None):
         metavar='CKPT',
         help='resume from CKPT, or from the latest checkpoint in the work '
         'dir when no CKPT is given')
-    parser.add_argument(
+    precision = parser.add_mutually_exclusive_group()
+    precision.add_argument(
         '--amp', action='store_true', help='automatic mixed precision (GPU)')
+    precision.add_argument(
+        '--bf16',
+        action='store_true',
+        help='bfloat16 autocast (Bf16OptimWrapper): on a CPU with AMX or '
+        'AVX512-BF16, or a GPU; elsewhere one warning and float32')
     parser.add_argument(
         '--no-data-check',
         action='store_true',
@@ -91,6 +99,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         else:
             cfg.optim_wrapper.type = 'AmpOptimWrapper'
             cfg.optim_wrapper.loss_scale = 'dynamic'
+    if args.bf16:
+        cfg.optim_wrapper.type = 'Bf16OptimWrapper'
     warning = set_resume(cfg, args.resume)
     if cfg.get('resume'):
         launch.set_hook(cfg, 'checkpoint_match', 'CheckpointMatchHook',

@@ -7,10 +7,11 @@ from .hooks import (
                     PerLevelPredictionHook,
                     SyncBuffersEveryIterHook,
 )
-from .optimizers import SkipNonFiniteOptimWrapper
+from .optimizers import Bf16OptimWrapper, SkipNonFiniteOptimWrapper
 
 __all__ = [
-    'CheckpointAfterValHook', 'CheckpointMatchHook', 'DataCheckHook',
-    'FusionSelectHook', 'NonFiniteLossHook', 'PerLevelPredictionHook',
-    'SkipNonFiniteOptimWrapper', 'SyncBuffersEveryIterHook'
+    'Bf16OptimWrapper', 'CheckpointAfterValHook', 'CheckpointMatchHook',
+    'DataCheckHook', 'FusionSelectHook', 'NonFiniteLossHook',
+    'PerLevelPredictionHook', 'SkipNonFiniteOptimWrapper',
+    'SyncBuffersEveryIterHook'
 ]

@@ -278,3 +278,19 @@ model = dict(decode_head=dict(num_classes=2, out_channels=1))
     assert result.error.startswith('error: data check: ')
     assert 'trainannot/demo_train_0000.png: label ids ' in result.error
     assert 'expected ids 0..1 (2 classes), or 255 (ignored)' in result.error
+
+
+def test_bf16_trains_with_the_bf16_wrapper(project, tool):
+    """``--bf16`` trains under ``Bf16OptimWrapper``; a CPU without bfloat16
+    units says so in one line and trains in float32."""
+    from mmseg_unetpp.engine.optimizers.bf16_optim_wrapper import \
+        cpu_bf16_flags
+    work = project['root'] / 'work_bf16'
+    result = tool('train', project['w4'], '--work-dir', work, '--bf16')
+
+    assert result.code == 0, result.error
+    log = '\n'.join(p.read_text() for p in work.rglob('*.log'))
+    assert "type='Bf16OptimWrapper'" in log
+    unsupported = 'Bf16OptimWrapper: this CPU has neither AMX nor'
+    assert (unsupported in log) == (cpu_bf16_flags() is None)
+    assert tool('train', project['w4'], '--bf16', '--amp').code == 2

@@ -129,7 +129,8 @@ def same_conv(conv: nn.Conv2d,
     depthwise = (conv.groups > 1 and conv.groups == conv.in_channels ==
                  weight.shape[0] and tuple(conv.dilation) == (1, 1))
     if (depthwise and weight.requires_grad and torch.is_grad_enabled()
-            and x.device.type == 'cpu'):
+            and x.device.type == 'cpu'
+            and not torch.is_autocast_enabled('cpu')):
         ho, wo = (math.ceil(n / s) for n, s in zip(x.shape[-2:],
                                                   conv.stride))
         if ho * wo <= SMALL_MAP:

@@ -1,0 +1,122 @@
+import logging
+
+import pytest
+import torch
+from mmengine.logging import MMLogger
+from mmengine.registry import init_default_scope
+from mmseg.registry import MODELS, OPTIM_WRAPPERS
+
+import mmseg_unetpp  # noqa: F401
+from mmseg_unetpp.engine.optimizers import bf16_optim_wrapper
+from mmseg_unetpp.models.backbones import EfficientNetLite
+
+
+class Logged(logging.Handler):
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.lines = []
+
+    def emit(self, record):
+        self.lines.append(record.getMessage())
+
+
+def tiny_model():
+    init_default_scope('mmseg')
+    return MODELS.build(
+        dict(
+            type='EncoderDecoder',
+            data_preprocessor=dict(type='SegDataPreProcessor',
+                                   mean=[0.] * 3, std=[255.] * 3,
+                                   size=(16, 16)),
+            backbone=dict(type='UNetPlusPlus', base_channels=4,
+                          num_stages=3),
+            decode_head=dict(type='DeepSupervisionHead', in_channels=4,
+                             channels=4, in_index=[0, 1], num_classes=3)))
+
+
+def batch():
+    from mmengine.structures import PixelData
+    from mmseg.structures import SegDataSample
+    g = torch.Generator().manual_seed(0)
+    samples = []
+    for _ in range(2):
+        sample = SegDataSample(metainfo=dict(img_shape=(16, 16),
+                                             ori_shape=(16, 16),
+                                             pad_shape=(16, 16)))
+        sample.gt_sem_seg = PixelData(
+            data=torch.randint(0, 3, (1, 16, 16), generator=g))
+        samples.append(sample)
+    return dict(inputs=[torch.rand(3, 16, 16, generator=g) * 255
+                        for _ in range(2)], data_samples=samples)
+
+
+def conv_dtypes(model, wrapper, steps=2):
+    """The dtype of the first convolution's output in each train step."""
+    found = []
+    conv = next(m for m in model.modules()
+                if isinstance(m, torch.nn.Conv2d))
+    hook = conv.register_forward_hook(
+        lambda module, args, out: found.append(out.dtype))
+    try:
+        for _ in range(steps):
+            model.train_step(batch(), wrapper)
+    finally:
+        hook.remove()
+    return found
+
+
+@pytest.mark.parametrize('flag, dtype', [('amx_bf16', torch.bfloat16),
+                                         (None, torch.float32)])
+def test_autocast_where_the_cpu_computes_bf16(monkeypatch, flag, dtype):
+    """bfloat16 autocast on a CPU with AMX or AVX512-BF16; elsewhere one
+    warning line, and float32."""
+    monkeypatch.setattr(bf16_optim_wrapper, 'cpu_bf16_flags', lambda: flag)
+    torch.manual_seed(0)
+    model = tiny_model()
+    wrapper = OPTIM_WRAPPERS.build(
+        dict(type='Bf16OptimWrapper',
+             optimizer=torch.optim.SGD(model.parameters(), lr=0.1)))
+    before = [p.detach().clone() for p in model.parameters()]
+    logged = Logged()
+    logger = MMLogger.get_current_instance()
+    logger.addHandler(logged)
+    try:
+        assert conv_dtypes(model, wrapper) == [dtype, dtype]
+    finally:
+        logger.removeHandler(logged)
+    assert wrapper.enabled == (flag is not None)
+    warnings = [line for line in logged.lines if 'Bf16OptimWrapper' in line]
+    if flag is None:
+        assert len(warnings) == 1
+        assert 'neither AMX nor AVX512-BF16' in warnings[0]
+        assert 'training in float32' in warnings[0]
+    else:
+        assert not warnings
+    for p, old in zip(model.parameters(), before):
+        assert p.dtype == torch.float32 and torch.isfinite(p).all()
+    assert any(not torch.equal(p, old)
+               for p, old in zip(model.parameters(), before))
+
+
+def test_cpu_flags_are_read_from_cpuinfo(tmp_path):
+    cpuinfo = tmp_path / 'cpuinfo'
+    cpuinfo.write_text('processor : 0\nflags : fpu avx2 avx512f\n')
+    assert bf16_optim_wrapper.cpu_bf16_flags(str(cpuinfo)) is None
+    cpuinfo.write_text('flags : fpu avx512f avx512_bf16 amx_tile\n')
+    assert bf16_optim_wrapper.cpu_bf16_flags(str(cpuinfo)) == 'avx512_bf16'
+    assert bf16_optim_wrapper.cpu_bf16_flags(str(tmp_path / 'no')) is None
+
+
+def test_efficientnet_lite_trains_under_bf16_autocast():
+    """The encoder's fast forward leaves bfloat16 convolutions to PyTorch
+    (its own depthwise gradient is float32), so a backward pass under
+    autocast gives float32 gradients everywhere."""
+    model = EfficientNetLite(arch='lite0', drop_path_rate=0.0).train()
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        outs = model(torch.randn(2, 3, 40, 40))
+    assert outs[-1].dtype == torch.bfloat16
+    sum(o.float().mean() for o in outs).backward()
+    grads = [p.grad for p in model.parameters() if p.grad is not None]
+    assert grads and all(g.dtype == torch.float32 and torch.isfinite(g).all()
+                         for g in grads)
