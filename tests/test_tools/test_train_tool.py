@@ -283,8 +283,9 @@ model = dict(decode_head=dict(num_classes=2, out_channels=1))
 def test_bf16_trains_with_the_bf16_wrapper(project, tool):
     """``--bf16`` trains under ``Bf16OptimWrapper``; a CPU without bfloat16
     units says so in one line and trains in float32."""
-    from mmseg_unetpp.engine.optimizers.bf16_optim_wrapper import \
-        cpu_bf16_flags
+    from mmseg_unetpp.engine.optimizers.bf16_optim_wrapper import (
+        cpu_bf16_flags,
+    )
     work = project['root'] / 'work_bf16'
     result = tool('train', project['w4'], '--work-dir', work, '--bf16')
 

@@ -27,10 +27,13 @@ ROOT = Path(__file__).resolve().parents[2]
 OPENMMLAB = ('mmcv.', 'mmengine.', 'mmseg.')
 # Private names the package and tools read of other libraries: torch's
 # Module._buffers, numpy's _core._reconstruct, os._exit,
-# atexit._run_exitfuncs, efficientnet_pytorch's _block_args and _swish.
+# atexit._run_exitfuncs, and the modules of efficientnet_lite_pytorch's
+# MBConvBlock, whose forward models/utils/mbconv.py repeats (tested against
+# the block's own in test_efficientnet_lite.py).
 OTHER_LIBRARIES = {
     '_buffers', '_core', '_reconstruct', '_exit', '_run_exitfuncs',
-    '_block_args', '_swish'
+    '_block_args', '_swish', '_expand_conv', '_depthwise_conv',
+    '_project_conv', '_bn1', '_bn2'
 }
 
 
