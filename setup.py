@@ -96,7 +96,7 @@ setup(
     py_modules=['_mmseg_unetpp_prefix'],
     cmdclass={'build_py': BuildPyWithMim},
     install_requires=[
-        'torch>=2.1',
+        'torch>=2.4',  # fused AdamW on a CPU (the CPU schedule)
         'mmengine>=0.10.0,<0.11',
         'mmcv>=2.0.0rc4,<2.2.0',
         'mmsegmentation>=1.2.0,<1.3',
