@@ -559,3 +559,40 @@ def test_plugin_imports_without_extra():
         "ImportError: EfficientNetLite(arch='lite0') needs the package "
         'efficientnet-lite-pytorch, which is not installed: '
         f'{EXTRA}')
+
+
+def test_onnx_export_folds_every_bn(tmp_path):
+    """Exported in eval mode with constant folding (as
+    ``tools/deployment/pytorch2onnx.py`` exports), the encoder holds no BN
+    node: the folded weights are constants of its convolutions; onnxruntime
+    gives the model's outputs."""
+    onnx = pytest.importorskip('onnx')
+    ort = pytest.importorskip('onnxruntime')
+    import warnings
+
+    class Last(torch.nn.Module):
+
+        def __init__(self):
+            super().__init__()
+            self.backbone = EfficientNetLite(arch='lite0', pretrained=True,
+                                             out_indices=(2, 4))
+
+        def forward(self, x):
+            return self.backbone(x)
+
+    model = Last().eval()
+    x = torch.randn(1, 3, 64, 96)
+    path = str(tmp_path / 'encoder.onnx')
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        torch.onnx.export(model, (x, ), path, opset_version=17,
+                          do_constant_folding=True, dynamo=False)
+    ops = {node.op_type for node in onnx.load(path).graph.node}
+    assert 'Conv' in ops and 'BatchNormalization' not in ops
+    session = ort.InferenceSession(path, providers=['CPUExecutionProvider'])
+    found = session.run(None, {session.get_inputs()[0].name: x.numpy()})
+    with torch.no_grad():
+        expected = model(x)
+    for a, b in zip(found, expected):
+        torch.testing.assert_close(torch.from_numpy(a), b, rtol=1e-4,
+                                   atol=1e-4)
