@@ -9,15 +9,20 @@ package computes, from the same modules and parameters, three ways faster:
 - a convolution followed by a BN layer in eval mode (at test, and in the
   frozen stages while training) runs as one convolution with the BN folded
   into its weights, computed from them at each call, so that gradients
-  still reach the convolution and the checkpoint keys do not change (as
-  MMCV's ``efficient_conv_bn_eval_forward`` does for ``ConvModule``);
+  still reach the convolution and the checkpoint keys do not change. MMCV's
+  ``efficient_conv_bn_eval_forward`` does the same for ``ConvModule`` but
+  runs the convolution's ``_conv_forward``, which skips the package's
+  dynamic padding, hence :func:`folded` here;
 - on a CPU, the depthwise convolutions' weight gradient on maps of at most
   :data:`SMALL_MAP` pixels is a sum of shifted products
   (:class:`DepthwiseConv2d`): PyTorch's oneDNN kernel takes 7 ms for a
   5x5 kernel on a 4x1152x2x2 map, 30 times its forward.
 
-``tests/test_models/test_utils/test_mbconv.py`` compares outputs and
-gradients with the package's ``MBConvBlock.forward``.
+``tests/test_models/test_utils/test_mbconv.py`` compares each part with
+PyTorch's and the package's, and
+``tests/test_models/test_backbones/test_efficientnet_lite.py`` a whole
+training step (float32, and float64 to 1e-9) with the package's
+``MBConvBlock.forward``.
 """
 import math
 from typing import Optional, Tuple
@@ -38,8 +43,8 @@ def same_padding(conv: nn.Conv2d,
     ``efficientnet-lite-pytorch`` computes it: the output is
     ``ceil(size / stride)``, the odd pixel of padding at the end."""
     pads = []
-    for i, (n, k, s, d) in enumerate(
-            zip(size, conv.weight.shape[-2:], conv.stride, conv.dilation)):
+    for n, k, s, d in zip(size, conv.weight.shape[-2:], conv.stride,
+                          conv.dilation):
         total = max((math.ceil(n / s) - 1) * s + (k - 1) * d + 1 - n, 0)
         pads.append((total // 2, total - total // 2))
     (top, bottom), (left, right) = pads
