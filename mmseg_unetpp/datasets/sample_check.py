@@ -3,7 +3,8 @@
 Each image and label map is decoded fully by the checked loading transforms
 (:class:`LoadCheckedImageFromFile`, :class:`LoadCheckedAnnotations`), the
 same code that loads them during training, validation and test, so a sample
-passes the check exactly when it loads. On top of that the file headers are
+passes the check exactly when it loads; so is its field-of-view mask, where
+the pipeline has ``LoadFOVMask``. On top of that the file headers are
 read to note images that are not RGB (grayscale, RGBA...: converted to RGB
 when loaded) and to refuse label maps whose ids do not fit in 8 bits (MMSeg
 casts labels to uint8, which would wrap id 256 to 0).
@@ -23,7 +24,11 @@ from mmseg.datasets.transforms import LoadAnnotations
 from PIL import Image
 
 from ..utils.errors import BadSampleError
-from .transforms import LoadCheckedAnnotations, LoadCheckedImageFromFile
+from .transforms import (
+    LoadCheckedAnnotations,
+    LoadCheckedImageFromFile,
+    LoadFOVMask,
+)
 
 # Pillow modes of images that are not RGB; they are converted when loaded.
 IMAGE_MODES = {
@@ -90,6 +95,12 @@ def pipeline_loaders(
     return image, label
 
 
+def pipeline_fov_loader(pipeline=None) -> Optional[LoadFOVMask]:
+    """The pipeline's ``LoadFOVMask``, if it has one."""
+    transforms = list(getattr(pipeline, 'transforms', None) or [])
+    return next((t for t in transforms if isinstance(t, LoadFOVMask)), None)
+
+
 def _header_mode(path: str) -> Optional[str]:
     """The Pillow mode of a local image file; None if it cannot be read (the
     loaders report why)."""
@@ -127,8 +138,10 @@ def _raw_label_ids(path: str, report: SampleReport) -> None:
     report.label_ids = tuple(int(i) for i in ids)
 
 
-def check_sample(data_info: dict, image_loader: LoadCheckedImageFromFile,
-                 label_loader: LoadCheckedAnnotations) -> SampleReport:
+def check_sample(data_info: dict,
+                 image_loader: LoadCheckedImageFromFile,
+                 label_loader: LoadCheckedAnnotations,
+                 fov_loader: Optional[LoadFOVMask] = None) -> SampleReport:
     """Decode one sample fully and check it.
 
     Args:
@@ -136,6 +149,9 @@ def check_sample(data_info: dict, image_loader: LoadCheckedImageFromFile,
             ``label_map``, ``reduce_zero_label``, ``num_classes``...).
         image_loader (LoadCheckedImageFromFile): Loads the image.
         label_loader (LoadCheckedAnnotations): Loads and checks the label.
+        fov_loader (LoadFOVMask, optional): Loads the image's field-of-view
+            mask (missing, undecodable, or of another size than the image:
+            a problem).
 
     Returns:
         SampleReport: Its problems (empty when it loads) and notes.
@@ -155,6 +171,11 @@ def check_sample(data_info: dict, image_loader: LoadCheckedImageFromFile,
             kind = IMAGE_MODES.get(mode, mode)
             report.notes.append(f'{report.img_path}: {kind} image ({mode}), '
                                 'converted to RGB when loaded')
+        if fov_loader is not None:
+            try:
+                fov_loader(results)
+            except BadSampleError as error:
+                report.problems.append(str(error))
     if report.seg_map_path is not None:
         _raw_label_ids(report.seg_map_path, report)
         try:
@@ -176,7 +197,9 @@ def default_workers() -> int:
 def check_samples(data_infos: Sequence[dict],
                   image_loader: LoadCheckedImageFromFile,
                   label_loader: LoadCheckedAnnotations,
-                  num_workers: Optional[int] = None) -> List[SampleReport]:
+                  num_workers: Optional[int] = None,
+                  fov_loader: Optional[LoadFOVMask] = None
+                  ) -> List[SampleReport]:
     """:func:`check_sample` for many samples, decoded by several threads.
 
     Args:
@@ -184,6 +207,7 @@ def check_samples(data_infos: Sequence[dict],
         image_loader (LoadCheckedImageFromFile): Loads the images.
         label_loader (LoadCheckedAnnotations): Loads the label maps.
         num_workers (int, optional): Threads. Default: :func:`default_workers`.
+        fov_loader (LoadFOVMask, optional): Loads the field-of-view masks.
 
     Returns:
         list[SampleReport]: In the order of ``data_infos``.
@@ -191,13 +215,14 @@ def check_samples(data_infos: Sequence[dict],
     workers = num_workers or default_workers()
     if workers == 1 or len(data_infos) < 2:
         return [
-            check_sample(info, image_loader, label_loader)
+            check_sample(info, image_loader, label_loader, fov_loader)
             for info in data_infos
         ]
     with ThreadPoolExecutor(workers) as pool:
         return list(
-            pool.map(lambda info: check_sample(info, image_loader,
-                                               label_loader), data_infos))
+            pool.map(
+                lambda info: check_sample(info, image_loader, label_loader,
+                                          fov_loader), data_infos))
 
 
 def leaf_datasets(dataset) -> Iterator:
@@ -260,7 +285,8 @@ def check_dataset_samples(samples: Sequence[Tuple[dict, object]],
     for pipeline, items in by_pipeline.values():
         image_loader, label_loader = pipeline_loaders(pipeline)
         found = check_samples([info for _, info in items], image_loader,
-                              label_loader, num_workers)
+                              label_loader, num_workers,
+                              pipeline_fov_loader(pipeline))
         for (position, _), report in zip(items, found):
             ordered[position] = report
     reports.extend(r for r in ordered if r is not None)

@@ -204,6 +204,7 @@ def build_runner(cfg: Config, mode: str) -> Runner:
     """
     if mode == 'train':
         _check_schedule(cfg)
+    _check_data_folders(cfg, mode)
     try:
         runner = Runner.from_cfg(cfg)
         if mode == 'train':
@@ -217,6 +218,18 @@ def build_runner(cfg: Config, mode: str) -> Runner:
         raise ConfigError(f'config {cfg.filename}: {_message(error)}'
                           ) from error
     return runner
+
+
+def _check_data_folders(cfg: Config, mode: str) -> None:
+    """Refuse retinal data that MMSeg's converters have not prepared (see
+    :mod:`mmseg_unetpp.datasets.retinal`), before any dataset is built."""
+    from mmseg_unetpp.datasets.retinal import check_retinal_data
+    loaders = ['test_dataloader']
+    if mode == 'train':
+        loaders = ['train_dataloader']
+        if cfg.get('val_cfg') is not None:
+            loaders.append('val_dataloader')
+    check_retinal_data(cfg, loaders)
 
 
 def _check_schedule(cfg: Config) -> None:

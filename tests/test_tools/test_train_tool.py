@@ -295,3 +295,38 @@ def test_bf16_trains_with_the_bf16_wrapper(project, tool):
     unsupported = 'Bf16OptimWrapper: this CPU has neither AMX nor'
     assert (unsupported in log) == (cpu_bf16_flags() is None)
     assert tool('train', project['w4'], '--bf16', '--amp').code == 2
+
+
+CHASE = ('configs/unetpp/'
+         'unetpp-l4-w32_ds-ce-dice_4xb4-40k_chase-db1-128x128.py')
+
+
+def mmseg_converter(name: str) -> str:
+    import os.path as osp
+
+    import mmseg
+    return osp.join(osp.dirname(mmseg.__file__), '.mim', 'tools',
+                    'dataset_converters', name)
+
+
+def test_train_tool_refuses_release_files_in_one_line(tmp_path, tool):
+    """CHASE_DB1 with its validation images missing: the folder and the
+    converter, before any dataset is built."""
+    import shutil
+
+    from helpers import make_medical_data
+    from mmengine.config import Config
+
+    from mmseg_unetpp.utils.launch import data_root_options
+    root = Path(make_medical_data(tmp_path / 'chase', 'ChaseDB1Dataset'))
+    shutil.rmtree(root / 'images' / 'validation')
+    options = [f'{k}={v}' for k, v in data_root_options(
+        Config.fromfile(str(REPO / CHASE)), str(root)).items()]
+    result = tool('train', REPO / CHASE, '--work-dir', tmp_path / 'work',
+                  '--cfg-options', *options)
+    assert result.code == 1 and 'Traceback' not in result.err
+    assert result.error == (
+        f'error: {root}/images/validation: image folder of '
+        'val_dataloader.dataset (ChaseDB1Dataset) not found; convert the '
+        "CHASE_DB1 release with MMSeg's converter: python "
+        f"{mmseg_converter('chase_db1.py')} CHASEDB1.zip -o {root}")
