@@ -1,0 +1,12 @@
+# CHASE_DB1 as MMSeg's dataset base has it (128x128 crops, sliding-window
+# tests), with the training labels resized on their image's pixels
+# (./chase_db1.py), for one CPU core: batch 4, the data loaded in the
+# training process, scored by mIoU and mDice per level with the vessels'
+# own IoU and Dice.
+_base_ = ['./chase_db1.py']
+loader = dict(num_workers=0, persistent_workers=False)
+train_dataloader = dict(batch_size=4, **loader)
+val_dataloader = loader
+test_dataloader = val_dataloader
+val_evaluator = dict(type='PerLevelIoUMetric', iou_metrics=['mIoU', 'mDice'])
+test_evaluator = val_evaluator
