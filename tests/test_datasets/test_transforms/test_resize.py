@@ -99,4 +99,4 @@ def test_shipped_retinal_configs_train_on_aligned_labels(path):
 
 
 def test_retinal_configs_found():
-    assert len(RETINAL) == 6
+    assert len(RETINAL) == 7
