@@ -17,6 +17,12 @@ from ..decode_heads import DeepSupervisionHead
 from ..necks import UNetPlusPlusNeck
 
 
+def class1_above(probs: Tensor, threshold: float) -> Tensor:
+    """(1, H, W) int64 class ids of (2, H, W) class probabilities: 1
+    where class 1's is above ``threshold``."""
+    return (probs[1:2] > threshold).long()
+
+
 @MODELS.register_module()
 class DeepSupervisionEncoderDecoder(EncoderDecoder):
     """MMSeg's ``EncoderDecoder`` with two duties for deep supervision.
@@ -44,15 +50,27 @@ class DeepSupervisionEncoderDecoder(EncoderDecoder):
        is merged.
 
     ``test_cfg`` takes MMSeg's keys (``mode='whole'`` or ``'slide'``,
-    ``crop_size``, ``stride``) and ``batch_windows``: the number of slide
-    windows run in one forward (default 1; each window of every image of
-    the batch). The result does not depend on it.
+    ``crop_size``, ``stride``) and two of its own:
+
+    - ``batch_windows``: the number of slide windows run in one forward
+      (default 1; each window of every image of the batch). The result
+      does not depend on it.
+    - ``threshold``: for two classes on two softmax channels, the
+      probability of class 1 above which a pixel is class 1 (default
+      None: the most probable class, as 0.5 gives). A vessel model's
+      Dice depends on it; choose it on images that are not scored
+      (``tools/analysis_tools/choose_threshold.py``). MMSeg's
+      ``decode_head.threshold`` does this for one sigmoid channel only.
 
     Args:
         per_level (bool): Predict every level in accurate mode.
             Default: False.
         **kwargs: ``EncoderDecoder`` arguments; ``decode_head`` must be a
             ``DeepSupervisionHead``.
+
+    Raises:
+        ValueError: for a ``test_cfg.batch_windows`` or ``threshold`` it
+            cannot use.
     """
 
     def __init__(self, *args, per_level: bool = False, **kwargs):
@@ -68,6 +86,18 @@ class DeepSupervisionEncoderDecoder(EncoderDecoder):
         if not isinstance(batch_windows, int) or batch_windows < 1:
             raise ValueError(f'test_cfg.batch_windows must be an int >= 1, '
                              f'got {batch_windows!r}')
+        threshold = (self.test_cfg or {}).get('threshold')
+        if threshold is not None:
+            if isinstance(threshold, bool) or not isinstance(
+                    threshold, (int, float)) or not 0 < threshold < 1:
+                raise ValueError('test_cfg.threshold must be a probability '
+                                 f'in (0, 1), got {threshold!r}')
+            if self.out_channels != 2:
+                raise ValueError(
+                    'test_cfg.threshold is the class-1 probability of two '
+                    'softmax channels; this model has '
+                    f'{self.out_channels} output channel(s) (one sigmoid '
+                    'channel: set decode_head.threshold)')
 
     @property
     def grid(self) -> Optional[nn.Module]:
@@ -284,7 +314,10 @@ class DeepSupervisionEncoderDecoder(EncoderDecoder):
                         mode='bilinear',
                         align_corners=self.align_corners,
                         warning=False)[0]
-            if channels > 1:
+            threshold = (self.test_cfg or {}).get('threshold')
+            if channels == 2 and threshold is not None:
+                pred = class1_above(logits.softmax(dim=0), threshold)
+            elif channels > 1:
                 pred = logits.max(dim=0, keepdim=True)[1]
             else:
                 logits = logits.sigmoid()

@@ -424,3 +424,94 @@ def test_postprocess_result_is_mmsegs(channels):
     bare = model.postprocess_result(logits[:, :, :H, :W])
     assert torch.equal(bare[0].pred_sem_seg.data,
                        expected[0].pred_sem_seg.data)
+
+
+def two_class_model(threshold=None, per_level=False):
+    cfg = segmentor_cfg(num_classes=2)
+    if threshold is not None:
+        cfg.test_cfg.threshold = threshold
+    torch.manual_seed(0)
+    return randomize(MODELS.build(
+        cfg, default_args=dict(per_level=per_level))).eval()
+
+
+def test_threshold_is_on_class_1_probability_at_every_level():
+    """``test_cfg.threshold``: class 1 where its softmax probability is
+    above it, for the prediction and each level; none is argmax."""
+    inputs = torch.randn(2, 3, H, W)
+    samples = make_samples(num_classes=2)
+    with torch.no_grad():
+        plain = two_class_model(per_level=True).predict(
+            inputs, copy.deepcopy(samples))
+        model = two_class_model(0.3, per_level=True)
+        held = model.predict(inputs, copy.deepcopy(samples))
+        probs = model.inference(
+            inputs, [s.metainfo for s in samples],
+            model.levels_to_predict).split(2, dim=1)
+    keys = ['pred_sem_seg'] + [run.key for run in model.levels_to_predict[1:]]
+    assert len(keys) > 2
+    for key, logits in zip(keys, probs):
+        expected = (logits.softmax(dim=1)[:, 1] > 0.3).long()
+        for n in range(2):
+            assert torch.equal(held[n].get(key).data[0], expected[n])
+            assert torch.equal(plain[n].get(key).data[0],
+                               logits[n].argmax(dim=0))
+    assert any(not torch.equal(a.pred_sem_seg.data, b.pred_sem_seg.data)
+               for a, b in zip(held, plain))
+    # A threshold of 0.5 is the argmax, but where the two are equal.
+    with torch.no_grad():
+        half = two_class_model(0.5).predict(inputs, copy.deepcopy(samples))
+    for a, b in zip(half, plain):
+        assert torch.equal(a.pred_sem_seg.data, b.pred_sem_seg.data)
+
+
+@pytest.mark.parametrize('threshold, num_classes, message', [
+    (1.0, 2, 'test_cfg.threshold must be a probability in (0, 1), got 1.0'),
+    (True, 2, 'test_cfg.threshold must be a probability in (0, 1), got '
+     'True'),
+    (0.4, 5, 'test_cfg.threshold is the class-1 probability of two softmax '
+     'channels; this model has 5 output channel(s)'),
+])
+def test_threshold_that_cannot_be_used_is_refused(threshold, num_classes,
+                                                  message):
+    cfg = segmentor_cfg(num_classes=num_classes)
+    cfg.test_cfg.threshold = threshold
+    with pytest.raises(ValueError, match=message.replace('(', r'\(').replace(
+            ')', r'\)')):
+        MODELS.build(cfg)
+
+
+def tta_views(seed=0):
+    torch.manual_seed(seed)
+    inputs = [torch.randn(3, H, W), torch.randn(3, H, W)]
+    samples = [make_samples(1, num_classes=2, seed=seed)[0] for _ in range(2)]
+    samples[0].set_metainfo(dict(flip=False, img_path='frame.png'))
+    samples[1].set_metainfo(dict(flip=True, flip_direction='horizontal',
+                                 img_path='frame.png'))
+    return dict(inputs=[inputs], data_samples=[samples])
+
+
+def test_threshold_tta_is_mmsegs_without_a_threshold():
+    model = two_class_model()
+    with torch.no_grad():
+        ours = MODELS.build(dict(type='ThresholdSegTTAModel', module=model)
+                            ).test_step(tta_views())
+        mmsegs = MODELS.build(dict(type='SegTTAModel', module=model)
+                              ).test_step(tta_views())
+    assert torch.equal(ours[0].pred_sem_seg.data, mmsegs[0].pred_sem_seg.data)
+
+
+def test_threshold_tta_thresholds_the_mean_probability():
+    model = two_class_model(0.3)
+    views = tta_views()
+    with torch.no_grad():
+        merged = MODELS.build(dict(type='ThresholdSegTTAModel', module=model)
+                              ).test_step(copy.deepcopy(views))
+        probs = sum(
+            model.test_step(dict(inputs=[image], data_samples=[sample]))
+            [0].seg_logits.data.softmax(dim=0)
+            for image, sample in zip(views['inputs'][0],
+                                     copy.deepcopy(views['data_samples'][0])))
+    expected = (probs[1] / 2 > 0.3).long()
+    assert torch.equal(merged[0].pred_sem_seg.data[0], expected)
+    assert merged[0].gt_sem_seg.shape == (H, W)

@@ -1,0 +1,116 @@
+"""tools/analysis_tools/choose_threshold.py on the shipped DRIVE config:
+each threshold's scores are those ``tools/test.py`` gives with
+``model.test_cfg.threshold`` set to it, inside the field of view too, and
+the pick is the best of them. Generated data, random weights."""
+import re
+from pathlib import Path
+
+import mmcv
+import numpy as np
+import pytest
+from helpers import make_medical_data, randomize
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+from mmengine.runner import Runner, save_checkpoint
+from mmseg.registry import MODELS
+from tiny_project import REPO
+
+from mmseg_unetpp.apis.inference import config_dataset_meta
+
+DRIVE = (REPO / 'configs' / 'unetpp' /
+         'unetpp_efficientnet-lite0_ds-ce-dice_1xb4-cpu6700_drive-64x64.py')
+
+
+@pytest.fixture(scope='module')
+def project(tmp_path_factory):
+    """DRIVE-like data with field-of-view masks, the shipped config with
+    the masks scored (as the training guide shows), small windows, and a
+    checkpoint of random weights."""
+    root = tmp_path_factory.mktemp('threshold')
+    data = Path(make_medical_data(root / 'drive', 'DRIVEDataset'))
+    (data / 'fov' / 'validation').mkdir(parents=True)
+    mask = np.zeros((45, 61), np.uint8)
+    mask[4:41, 6:57] = 255
+    for k in range(2):
+        mmcv.imwrite(mask, str(data / 'fov' / 'validation' / f'{k}_mask.png'))
+    config = root / 'drive_fov.py'
+    config.write_text(f'''_base_ = [{str(DRIVE)!r}]
+data_root = {str(data)!r}
+test_pipeline = [
+    dict(type='LoadCheckedImageFromFile'),
+    dict(type='LoadCheckedAnnotations', num_classes=2),
+    dict(type='LoadFOVMask'),
+    dict(type='PackSegInputs', meta_keys=(
+        'img_path', 'seg_map_path', 'ori_shape', 'img_shape', 'pad_shape',
+        'scale_factor', 'flip', 'flip_direction', 'reduce_zero_label',
+        'fov_mask')),
+]
+val_dataloader = dict(dataset=dict(data_root=data_root,
+                                   pipeline=test_pipeline))
+test_dataloader = val_dataloader
+val_evaluator = dict(fov=True)
+test_evaluator = val_evaluator
+model = dict(backbone=dict(init_cfg=None),
+             test_cfg=dict(crop_size=(32, 32), stride=(21, 21)))
+''')
+    cfg = Config.fromfile(str(config))
+    init_default_scope('mmseg')
+    model = randomize(MODELS.build(cfg.model), seed=3)
+    checkpoint = root / 'random.pth'
+    save_checkpoint(dict(meta=dict(dataset_meta=config_dataset_meta(cfg)),
+                         state_dict=model.state_dict()), str(checkpoint))
+    return dict(root=root, config=config, checkpoint=checkpoint)
+
+
+def scores_of_test(project, threshold: float) -> dict:
+    """What ``tools/test.py`` scores with ``test_cfg.threshold``."""
+    cfg = Config.fromfile(str(project['config']))
+    cfg.model.test_cfg.threshold = threshold
+    cfg.load_from = str(project['checkpoint'])
+    cfg.work_dir = str(project['root'] / f'test_{threshold}')
+    return Runner.from_cfg(cfg).test()
+
+
+def test_each_thresholds_scores_are_the_test_tools(project, tool):
+    out = project['root'] / 'threshold.json'
+    result = tool('analysis_tools/choose_threshold', project['config'],
+                  project['checkpoint'], '--thresholds', '0.45', '0.5',
+                  '0.55', '--out', out)
+    assert result.code == 0, result.err
+    rows = [line for line in result.out.splitlines()
+            if re.match(r'\| 0\.\d', line)]
+    assert len(rows) == 3
+    import json
+    report = json.loads(out.read_text())
+    assert report['images'] == 2 and report['picked_by'] == 'fov.Dice'
+    for row in report['rows']:
+        metrics = scores_of_test(project, row['threshold'])
+        assert row['Dice'] == pytest.approx(metrics['Dice'], abs=0.01)
+        assert row['mDice'] == pytest.approx(metrics['mDice'], abs=0.01)
+        assert row['fov.Dice'] == pytest.approx(metrics['fov.Dice'],
+                                                abs=0.01)
+    # Random weights: the thresholds do differ.
+    assert len({row['fov.Dice'] for row in report['rows']}) == 3
+    pick = max(report['rows'], key=lambda row: row['fov.Dice'])
+    assert report['pick'] == pick
+    assert result.out.strip().splitlines()[-1].endswith(
+        f"--cfg-options model.test_cfg.threshold={pick['threshold']:g}")
+
+
+def test_a_model_of_other_than_two_classes_is_one_line(tool, tmp_path):
+    config = REPO / 'configs' / 'unetpp_camvid.py'
+    checkpoint = tmp_path / 'w.pth'
+    cfg = Config.fromfile(str(config))
+    cfg.model.backbone.init_cfg = None
+    init_default_scope('mmseg')
+    save_checkpoint(dict(meta=dict(dataset_meta=config_dataset_meta(cfg)),
+                         state_dict=MODELS.build(cfg.model).state_dict()),
+                    str(checkpoint))
+    result = tool('analysis_tools/choose_threshold', config, checkpoint)
+    assert result.code == 1 and 'Traceback' not in result.err
+    assert result.error.startswith(
+        f'error: {config}: a threshold needs a DeepSupervisionEncoderDecoder '
+        'with two softmax channels (two classes), got '
+        'DeepSupervisionEncoderDecoder with 11 channel(s)')
+    assert tool('analysis_tools/choose_threshold', config, checkpoint,
+                '--thresholds', '1.5').code == 2
