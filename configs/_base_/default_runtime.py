@@ -7,3 +7,6 @@
 # one config both define.
 _base_ = ['mmseg::_base_/default_runtime.py']
 custom_imports = dict(imports=['mmseg_unetpp'], allow_failed_imports=False)
+# Test-time augmentation (tools/test.py --tta) as MMSeg merges it, with a
+# two-class model's test_cfg.threshold kept.
+tta_model = dict(type='ThresholdSegTTAModel')

@@ -10,3 +10,22 @@ val_dataloader = loader
 test_dataloader = val_dataloader
 val_evaluator = dict(type='PerLevelIoUMetric', iou_metrics=['mIoU', 'mDice'])
 test_evaluator = val_evaluator
+# Test-time flips (tools/test.py --tta): each test image and its mirror
+# image, their class probabilities averaged (test_cfg.threshold, where set,
+# applies to the mean: ../default_runtime.py). MMSeg's base has six scales
+# and the flips, twelve test passes on a CPU.
+tta_pipeline = [
+    dict(type='LoadCheckedImageFromFile'),
+    dict(
+        type='TestTimeAug',
+        transforms=[
+            [dict(type='Resize', scale={{_base_.img_scale}},
+                  keep_ratio=True)],
+            [
+                dict(type='RandomFlip', prob=0., direction='horizontal'),
+                dict(type='RandomFlip', prob=1., direction='horizontal')
+            ],
+            [dict(type='LoadCheckedAnnotations', num_classes=2)],
+            [dict(type='PackSegInputs')],
+        ])
+]
