@@ -8,6 +8,7 @@ from pathlib import Path
 import mmcv
 import numpy as np
 import pytest
+import torch
 from helpers import make_medical_data, randomize
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
@@ -55,6 +56,7 @@ model = dict(backbone=dict(init_cfg=None),
 ''')
     cfg = Config.fromfile(str(config))
     init_default_scope('mmseg')
+    torch.manual_seed(0)
     model = randomize(MODELS.build(cfg.model), seed=3)
     checkpoint = root / 'random.pth'
     save_checkpoint(dict(meta=dict(dataset_meta=config_dataset_meta(cfg)),
@@ -74,8 +76,8 @@ def scores_of_test(project, threshold: float) -> dict:
 def test_each_thresholds_scores_are_the_test_tools(project, tool):
     out = project['root'] / 'threshold.json'
     result = tool('analysis_tools/choose_threshold', project['config'],
-                  project['checkpoint'], '--thresholds', '0.45', '0.5',
-                  '0.55', '--out', out)
+                  project['checkpoint'], '--thresholds', '0.3', '0.5',
+                  '0.7', '--out', out)
     assert result.code == 0, result.err
     rows = [line for line in result.out.splitlines()
             if re.match(r'\| 0\.\d', line)]
@@ -83,14 +85,16 @@ def test_each_thresholds_scores_are_the_test_tools(project, tool):
     import json
     report = json.loads(out.read_text())
     assert report['images'] == 2 and report['picked_by'] == 'fov.Dice'
+    # The test pass scores every level too, in windows of another batch:
+    # float rounding may move a pixel or two across a threshold (0.1 point
+    # each), not more.
     for row in report['rows']:
         metrics = scores_of_test(project, row['threshold'])
-        assert row['Dice'] == pytest.approx(metrics['Dice'], abs=0.01)
-        assert row['mDice'] == pytest.approx(metrics['mDice'], abs=0.01)
-        assert row['fov.Dice'] == pytest.approx(metrics['fov.Dice'],
-                                                abs=0.01)
-    # Random weights: the thresholds do differ.
-    assert len({row['fov.Dice'] for row in report['rows']}) == 3
+        for key in ('Dice', 'mDice', 'fov.Dice'):
+            assert row[key] == pytest.approx(metrics[key], abs=0.3)
+    # The thresholds give scores further apart than that.
+    dice = sorted(row['fov.Dice'] for row in report['rows'])
+    assert dice[1] - dice[0] > 1 and dice[2] - dice[1] > 1
     pick = max(report['rows'], key=lambda row: row['fov.Dice'])
     assert report['pick'] == pick
     assert result.out.strip().splitlines()[-1].endswith(
