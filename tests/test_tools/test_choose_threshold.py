@@ -24,9 +24,9 @@ DRIVE = (REPO / 'configs' / 'unetpp' /
 
 @pytest.fixture(scope='module')
 def project(tmp_path_factory):
-    """DRIVE-like data with field-of-view masks, the shipped config with
-    the masks scored (as the training guide shows), small windows, and a
-    checkpoint of random weights."""
+    """DRIVE-like data with field-of-view masks, the retinal guide's
+    config (the shipped one with the masks scored) with small windows, and
+    a checkpoint of random weights."""
     root = tmp_path_factory.mktemp('threshold')
     data = Path(make_medical_data(root / 'drive', 'DRIVEDataset'))
     (data / 'fov' / 'validation').mkdir(parents=True)
@@ -34,23 +34,17 @@ def project(tmp_path_factory):
     mask[4:41, 6:57] = 255
     for k in range(2):
         mmcv.imwrite(mask, str(data / 'fov' / 'validation' / f'{k}_mask.png'))
-    config = root / 'drive_fov.py'
-    config.write_text(f'''_base_ = [{str(DRIVE)!r}]
+    # The user's config of the retinal guide, its base found from here.
+    guide = (REPO / 'docs' / 'en' / 'user_guides' / 'retinal.md').read_text()
+    snippet = re.search(r"```python\n(_base_ = \['\./configs/.*?)```",
+                        guide, re.S)[1]
+    (root / 'my_drive_fov.py').write_text(
+        snippet.replace("'./configs/", f"'{REPO}/configs/"))
+    config = root / 'drive_fov_here.py'
+    config.write_text(f'''_base_ = ['./my_drive_fov.py']
 data_root = {str(data)!r}
-test_pipeline = [
-    dict(type='LoadCheckedImageFromFile'),
-    dict(type='LoadCheckedAnnotations', num_classes=2),
-    dict(type='LoadFOVMask'),
-    dict(type='PackSegInputs', meta_keys=(
-        'img_path', 'seg_map_path', 'ori_shape', 'img_shape', 'pad_shape',
-        'scale_factor', 'flip', 'flip_direction', 'reduce_zero_label',
-        'fov_mask')),
-]
-val_dataloader = dict(dataset=dict(data_root=data_root,
-                                   pipeline=test_pipeline))
+val_dataloader = dict(dataset=dict(data_root=data_root))
 test_dataloader = val_dataloader
-val_evaluator = dict(fov=True)
-test_evaluator = val_evaluator
 model = dict(backbone=dict(init_cfg=None),
              test_cfg=dict(crop_size=(32, 32), stride=(21, 21)))
 ''')
