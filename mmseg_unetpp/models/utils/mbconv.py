@@ -133,17 +133,17 @@ def same_conv(conv: nn.Conv2d,
     after = bn if bn is not None and weight is conv.weight else None
     depthwise = (conv.groups > 1 and conv.groups == conv.in_channels ==
                  weight.shape[0] and tuple(conv.dilation) == (1, 1))
-    if (depthwise and weight.requires_grad and torch.is_grad_enabled()
+    small = depthwise and math.prod(
+        math.ceil(n / s) for n, s in zip(x.shape[-2:], conv.stride)
+    ) <= SMALL_MAP
+    if (small and weight.requires_grad and torch.is_grad_enabled()
             and x.device.type == 'cpu'
             and not torch.is_autocast_enabled('cpu')):
-        ho, wo = (math.ceil(n / s) for n, s in zip(x.shape[-2:],
-                                                  conv.stride))
-        if ho * wo <= SMALL_MAP:
-            out = DepthwiseConv2d.apply(x, weight, bias, tuple(conv.stride),
-                                        padding)
-            return out if after is None else after(out)
-    out = F.conv2d(x, weight, bias, conv.stride, padding, conv.dilation,
-                   conv.groups)
+        out = DepthwiseConv2d.apply(x, weight, bias, tuple(conv.stride),
+                                    padding)
+    else:
+        out = F.conv2d(x, weight, bias, conv.stride, padding, conv.dilation,
+                       conv.groups)
     return out if after is None else after(out)
 
 
