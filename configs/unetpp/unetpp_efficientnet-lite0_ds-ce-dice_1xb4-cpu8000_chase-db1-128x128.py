@@ -9,24 +9,13 @@
 # iteration), one validation after the last iteration.
 _base_ = [
     '../_base_/default_runtime.py',
-    '../_base_/models/unetpp_efficientnet-lite0.py',
+    '../_base_/models/unetpp_efficientnet-lite0_vessels.py',
     '../_base_/datasets/chase_db1_cpu.py',
     '../_base_/schedules/cpu_budget.py'
 ]
 crop_size = (128, 128)
 model = dict(
     data_preprocessor=dict(size=crop_size),
-    backbone=dict(out_indices=(0, 1, 2, 3, 4)),
-    neck=dict(in_channels=[16, 24, 40, 112, 320], channels=48),
-    decode_head=dict(
-        num_classes=2,
-        in_index=[0, 1, 2, 3],
-        loss_weights=[1.0, 1.0, 1.0, 1.0],
-        loss_decode=[
-            dict(type='CrossEntropyLoss', use_sigmoid=False,
-                 avg_non_ignore=True, loss_weight=0.5),
-            dict(type='SoftDiceLoss', loss_weight=1.0)
-        ]),
     test_cfg=dict(mode='slide', crop_size=crop_size, stride=(85, 85),
                   batch_windows=16))
 train_cfg = dict(max_iters=8000)
