@@ -9,6 +9,7 @@ from helpers import BINARY_HEAD, SMALL_RESNET, randomize
 from helpers import make_samples as _make_samples
 from mmengine.config import ConfigDict
 from mmseg.registry import MODELS
+from mmseg.structures import SegDataSample
 
 import mmseg_unetpp  # noqa: F401
 from mmseg_unetpp.structures import Levels
@@ -515,3 +516,38 @@ def test_threshold_tta_thresholds_the_mean_probability():
     expected = (probs[1] / 2 > 0.3).long()
     assert torch.equal(merged[0].pred_sem_seg.data[0], expected)
     assert merged[0].gt_sem_seg.shape == (H, W)
+
+
+def test_threshold_tta_feeds_the_segmentor_its_own_preprocessor():
+    """Built as ``tools/test.py --tta`` builds it from a shipped config:
+    MMEngine's runner hands the TTA model the config's top-level
+    ``data_preprocessor`` (MMSeg's ImageNet mean and std), and MMEngine's
+    ``BaseTTAModel`` would put it in the segmentor, whose own is
+    EfficientNet-Lite's. One view through TTA is the test without it."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(str(
+        Path(__file__).parents[3] / 'configs' / 'unetpp' /
+        'unetpp_efficientnet-lite0_ds-ce-dice_1xb4-cpu6700_drive-64x64.py'))
+    own = cfg.model.data_preprocessor
+    assert own.mean != cfg.data_preprocessor.mean  # or this proves nothing
+    plain = randomize(MODELS.build(copy.deepcopy(cfg.model))).eval()
+    tta_cfg = cfg.tta_model
+    tta_cfg.module = copy.deepcopy(cfg.model)
+    # MMEngine's Runner.__init__ does this to whichever model it builds.
+    tta_cfg.setdefault('data_preprocessor', cfg.data_preprocessor)
+    tta = MODELS.build(tta_cfg).eval()
+    tta.module.load_state_dict(plain.state_dict())
+    assert tta.module.data_preprocessor.mean.flatten().tolist() == own.mean
+    torch.manual_seed(0)
+    image = torch.randint(0, 256, (3, 64, 80), dtype=torch.uint8)
+    meta = dict(img_shape=(64, 80), ori_shape=(64, 80), pad_shape=(64, 80),
+                flip=False, flip_direction=None, img_path='image.png')
+    with torch.no_grad():
+        alone = plain.test_step(dict(
+            inputs=[image.clone()],
+            data_samples=[SegDataSample(metainfo=dict(meta))]))
+        merged = tta.test_step(dict(
+            inputs=[[image.clone()]],
+            data_samples=[[SegDataSample(metainfo=dict(meta))]]))
+    assert torch.equal(merged[0].pred_sem_seg.data,
+                       alone[0].pred_sem_seg.data)
