@@ -115,21 +115,21 @@ def test_a_model_of_other_than_two_classes_is_one_line(tool, tmp_path):
 
 
 def test_flips_at_test_time_keep_the_threshold(project, tool):
-    """The DRIVE config's ``--tta``: the image and its mirror image, their
-    probabilities averaged and thresholded at ``test_cfg.threshold``."""
+    """The DRIVE config's ``--tta``: the image at its own size and 1.5
+    times larger, each with its mirror image, their probabilities averaged
+    and thresholded at ``test_cfg.threshold``."""
     from mmseg_unetpp.utils.launch import load_config
     cfg = load_config(str(project['config']))
     assert cfg.tta_model.type == 'ThresholdSegTTAModel'
-    flips = cfg.tta_pipeline[1].transforms[1]
+    scales, flips = cfg.tta_pipeline[1].transforms[:2]
+    assert [s['scale_factor'] for s in scales] == [1.0, 1.5]
     assert [f['prob'] for f in flips] == [0., 1.]
     scores = {}
     for threshold in (0.3, 0.7):
         result = tool('test', project['config'], project['checkpoint'],
                       '--tta', '--work-dir', project['root'] / 'tta',
                       '--cfg-options', f'model.test_cfg.threshold={threshold}',
-                      'test_evaluator.fov=False',
-                      # The image's own size, as the test pipeline has it.
-                      'tta_pipeline.1.transforms.0.0.scale=(61,45)')
+                      'test_evaluator.fov=False')
         assert result.code == 0, result.err
         line = next(line for line in (result.out + result.err).splitlines()
                     if 'metrics: ' in line)
