@@ -14,8 +14,8 @@ test_evaluator = val_evaluator
 # size and 1.5 times larger, each with its mirror image; the four
 # predictions' class probabilities are averaged (test_cfg.threshold, where
 # set, applies to the mean: ../default_runtime.py). On DRIVE's validation
-# images it raised the vessel Dice by 0.5-0.7 over the test without it, at
-# about 6.5 times its forward passes (the mirror images alone: 0.3-0.4, at
+# images it raised the vessel Dice by 0.4-0.7 over the test without it, at
+# about 6.5 times its forward passes (the mirror images alone: 0.2-0.4, at
 # twice). MMSeg's base has six scales and the flips, twelve test passes.
 tta_pipeline = [
     dict(type='LoadCheckedImageFromFile'),
