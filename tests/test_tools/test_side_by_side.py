@@ -7,6 +7,8 @@ import os
 from helpers import run_main
 from tiny_project import make_data, write_config
 
+from mmseg_unetpp.utils.launch import logged_scalars
+
 
 def test_iterations_follow_each_step_time(tmp_path, capsys):
     data = make_data(tmp_path / 'data')
@@ -30,8 +32,15 @@ def test_iterations_follow_each_step_time(tmp_path, capsys):
     assert result['budget'] == budget
     runs = result['runs']
     assert [r['config'] for r in runs] == [str(small), str(large)]
-    for run in runs:
+    for k, run in enumerate(runs):
         assert run['iters'] == max(1, round(budget / run['calibrated_step']))
+        # Training time: the logged mean step times the iterations; the
+        # validation's record (its seconds per image) is not training.
+        records = logged_scalars(str(work / f'{k}_w{(4, 32)[k]}' / 'run'))
+        steps = [r['time'] for r in records if 'iter' in r]
+        assert any('iter' not in r and 'time' in r for r in records)
+        assert run['train_seconds'] == round(
+            sum(steps) / len(steps) * run['iters'], 1)
         assert 'mIoU' in run['metrics'] and 'l2.mIoU' in run['metrics']
     # The wider model's step is slower (some three times on a quiet
     # machine): it gets fewer iterations.

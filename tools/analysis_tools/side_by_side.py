@@ -376,9 +376,12 @@ def main(argv=None) -> None:
     rows = []
     for job in jobs:
         records = logged_scalars(job['work_dir'])
-        logged = [r for r in records if 'time' in r]
-        # Every logged time is the mean of the 20 iterations before it.
-        trained = sum(r['time'] for r in logged) * 20
+        # Each training record's time is the mean of the 20 iterations
+        # before it; the validation's record (no 'iter') holds its seconds
+        # per image, and iterations after the last multiple of 20 are not
+        # logged: the mean step times the iterations.
+        times = [r['time'] for r in records if 'time' in r and 'iter' in r]
+        trained = sum(times) / len(times) * job['iters'] if times else 0.
         rows.append(dict(config=job['config'], core=job['core'],
                          options=job['user_options'],
                          calibrated_step=job['step'],
