@@ -376,10 +376,10 @@ def main(argv=None) -> None:
     rows = []
     for job in jobs:
         records = logged_scalars(job['work_dir'])
-        # Each training record's time is the mean of the 20 iterations
-        # before it; the validation's record (no 'iter') holds its seconds
-        # per image, and iterations after the last multiple of 20 are not
-        # logged: the mean step times the iterations.
+        # A training record's time is the mean step over (up to) the 20
+        # iterations before it, and the last iterations may go unlogged;
+        # the validation's record (no 'iter') holds its seconds per image.
+        # So: the mean logged step times the iterations.
         times = [r['time'] for r in records if 'time' in r and 'iter' in r]
         trained = sum(times) / len(times) * job['iters'] if times else 0.
         rows.append(dict(config=job['config'], core=job['core'],
