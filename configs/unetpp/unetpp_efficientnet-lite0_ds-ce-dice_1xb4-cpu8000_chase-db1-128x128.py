@@ -14,6 +14,9 @@ _base_ = [
     '../_base_/schedules/cpu_budget.py'
 ]
 crop_size = (128, 128)
+# Windows, not DRIVE's whole-image test: on CHASE_DB1's validation images
+# the whole image scored lower (vessel Dice 75.38 against 76.24, one
+# seed's model).
 model = dict(
     data_preprocessor=dict(size=crop_size),
     test_cfg=dict(mode='slide', crop_size=crop_size, stride=(85, 85),

@@ -25,8 +25,8 @@ DRIVE = (REPO / 'configs' / 'unetpp' /
 @pytest.fixture(scope='module')
 def project(tmp_path_factory):
     """DRIVE-like data with field-of-view masks, the retinal guide's
-    config (the shipped one with the masks scored) with small windows, and
-    a checkpoint of random weights."""
+    config (the shipped one with the masks scored), and a checkpoint of
+    random weights."""
     root = tmp_path_factory.mktemp('threshold')
     data = Path(make_medical_data(root / 'drive', 'DRIVEDataset'))
     (data / 'fov' / 'validation').mkdir(parents=True)
@@ -45,8 +45,7 @@ def project(tmp_path_factory):
 data_root = {str(data)!r}
 val_dataloader = dict(dataset=dict(data_root=data_root))
 test_dataloader = val_dataloader
-model = dict(backbone=dict(init_cfg=None),
-             test_cfg=dict(crop_size=(32, 32), stride=(21, 21)))
+model = dict(backbone=dict(init_cfg=None))
 ''')
     cfg = Config.fromfile(str(config))
     init_default_scope('mmseg')
@@ -79,9 +78,8 @@ def test_each_thresholds_scores_are_the_test_tools(project, tool):
     import json
     report = json.loads(out.read_text())
     assert report['images'] == 2 and report['picked_by'] == 'fov.Dice'
-    # The test pass scores every level too, in windows of another batch:
-    # float rounding may move a pixel or two across a threshold (0.1 point
-    # each), not more.
+    # The test pass scores every level too: float rounding may move a
+    # pixel or two across a threshold (0.1 point each), not more.
     for row in report['rows']:
         metrics = scores_of_test(project, row['threshold'])
         for key in ('Dice', 'mDice', 'fov.Dice'):
@@ -115,14 +113,12 @@ def test_a_model_of_other_than_two_classes_is_one_line(tool, tmp_path):
 
 
 def test_flips_at_test_time_keep_the_threshold(project, tool):
-    """The DRIVE config's ``--tta``: the image at its own size and 1.5
-    times larger, each with its mirror image, their probabilities averaged
-    and thresholded at ``test_cfg.threshold``."""
+    """The DRIVE config's ``--tta``: the image and its mirror image, their
+    probabilities averaged and thresholded at ``test_cfg.threshold``."""
     from mmseg_unetpp.utils.launch import load_config
     cfg = load_config(str(project['config']))
     assert cfg.tta_model.type == 'ThresholdSegTTAModel'
-    scales, flips = cfg.tta_pipeline[1].transforms[:2]
-    assert [s['scale_factor'] for s in scales] == [1.0, 1.5]
+    flips = cfg.tta_pipeline[1].transforms[0]
     assert [f['prob'] for f in flips] == [0., 1.]
     scores = {}
     for threshold in (0.3, 0.7):

@@ -72,7 +72,10 @@ def histograms(model, dataloader) -> Dict[str, np.ndarray]:
             if fov is not None:
                 regions['fov'] = regions['all'] & torch.as_tensor(
                     np.asarray(fov, dtype=bool))
-            bins = (probs * BINS).long().clamp_(max=BINS - 1)
+            # Bin b holds (b, b + 1] / BINS (0 in bin 0): a probability on
+            # a threshold falls below it, as the segmentor's ``p > t`` has
+            # it (two saturated levels that disagree average to 0.5).
+            bins = ((probs * BINS).ceil().long() - 1).clamp_(0, BINS - 1)
             for region, keep in regions.items():
                 found = counts.setdefault(region, np.zeros((2, BINS),
                                                            np.int64))
@@ -85,7 +88,7 @@ def histograms(model, dataloader) -> Dict[str, np.ndarray]:
 def scores(counts: np.ndarray, threshold: float) -> Dict[str, float]:
     """Dice of class 1 and mDice (in %) with class 1 where its probability
     is above ``threshold``, from :func:`histograms`' counts."""
-    # Bin b holds probabilities in [b, b + 1) / BINS: those in bins from
+    # Bin b holds probabilities in (b, b + 1] / BINS: those in bins from
     # threshold * BINS up are above the threshold (read to 1 / BINS).
     first = int(round(threshold * BINS))
     above = counts[:, first:].sum(axis=1)

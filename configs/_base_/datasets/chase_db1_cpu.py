@@ -13,9 +13,9 @@ test_evaluator = val_evaluator
 # Test-time flips (tools/test.py --tta): each test image and its mirror
 # image, their class probabilities averaged (test_cfg.threshold, where set,
 # applies to the mean: ../default_runtime.py). On CHASE_DB1's validation
-# images the image 1.5 times larger as well (DRIVE's ./drive_cpu.py) scored
-# no higher, at three times the test time. MMSeg's base has six scales and
-# the flips, twelve test passes.
+# images the image 1.5 times larger as well scored no higher, at three
+# times the test time. MMSeg's base has six scales and the flips, twelve
+# test passes.
 tta_pipeline = [
     dict(type='LoadCheckedImageFromFile'),
     dict(

@@ -551,3 +551,38 @@ def test_threshold_tta_feeds_the_segmentor_its_own_preprocessor():
             data_samples=[[SegDataSample(metainfo=dict(meta))]]))
     assert torch.equal(merged[0].pred_sem_seg.data,
                        alone[0].pred_sem_seg.data)
+
+
+def test_drive_config_tests_the_whole_image_padded_to_the_stride():
+    """The shipped DRIVE config runs the whole image in one forward,
+    padded to a multiple of 32 and cropped back: a 45x61 image predicts
+    what the 64x64 image of it padded with the normalised zero does, and
+    not what the unpadded image would (its features misaligned)."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(str(
+        Path(__file__).parents[3] / 'configs' / 'unetpp' /
+        'unetpp_efficientnet-lite0_ds-ce-dice_1xb4-cpu6700_drive-64x64.py'))
+    assert cfg.model.test_cfg.mode == 'whole'
+    model = randomize(MODELS.build(copy.deepcopy(cfg.model))).eval()
+    torch.manual_seed(0)
+    image = torch.randint(0, 256, (3, 45, 61), dtype=torch.uint8)
+    # EfficientNet-Lite's mean is 127: a pixel of 127 normalises to zero,
+    # the preprocessor's padding.
+    padded = torch.full((3, 64, 64), 127, dtype=torch.uint8)
+    padded[:, :45, :61] = image
+
+    def logits(model, image):
+        shape = tuple(image.shape[1:])
+        meta = dict(img_shape=shape, ori_shape=shape, img_path='image.png')
+        with torch.no_grad():
+            return model.test_step(dict(
+                inputs=[image.clone()],
+                data_samples=[SegDataSample(metainfo=meta)]))[0]
+
+    result = logits(model, image)
+    assert result.pred_sem_seg.shape == (45, 61)
+    expected = logits(model, padded).seg_logits.data[:, :45, :61]
+    torch.testing.assert_close(result.seg_logits.data, expected)
+    model.data_preprocessor.test_cfg = None  # no padding
+    unpadded = logits(model, image).seg_logits.data
+    assert not torch.allclose(unpadded, expected, atol=1e-3)
