@@ -571,7 +571,7 @@ def test_drive_config_tests_the_whole_image_padded_to_the_stride():
     padded = torch.full((3, 64, 64), 127, dtype=torch.uint8)
     padded[:, :45, :61] = image
 
-    def logits(model, image):
+    def predict(model, image):
         shape = tuple(image.shape[1:])
         meta = dict(img_shape=shape, ori_shape=shape, img_path='image.png')
         with torch.no_grad():
@@ -579,10 +579,10 @@ def test_drive_config_tests_the_whole_image_padded_to_the_stride():
                 inputs=[image.clone()],
                 data_samples=[SegDataSample(metainfo=meta)]))[0]
 
-    result = logits(model, image)
+    result = predict(model, image)
     assert result.pred_sem_seg.shape == (45, 61)
-    expected = logits(model, padded).seg_logits.data[:, :45, :61]
+    expected = predict(model, padded).seg_logits.data[:, :45, :61]
     torch.testing.assert_close(result.seg_logits.data, expected)
     model.data_preprocessor.test_cfg = None  # no padding
-    unpadded = logits(model, image).seg_logits.data
+    unpadded = predict(model, image).seg_logits.data
     assert not torch.allclose(unpadded, expected, atol=1e-3)
