@@ -134,6 +134,25 @@ def test_configs_are_found():
     assert len(IMAGE_DEMO_CONFIGS) >= 2 and LEVEL_MODELS
 
 
+# The entry points the README promises: each names one model config.
+ENTRY_POINTS = ('unetpp_camvid.py', 'unet_camvid.py')
+
+
+def test_configs_inherit_only_base_files():
+    """A model config inherits ``_base_/`` files and MMSeg's, never a
+    sibling, so that each shows its whole recipe in a few lines."""
+    siblings = {}
+    for path in CONFIGS:
+        if path.parent == CONFIG_DIR and path.name in ENTRY_POINTS:
+            continue
+        bases = Config._get_base_files(str(path))
+        siblings[path.name] = [
+            b for b in bases
+            if not b.startswith('mmseg::') and '_base_/' not in b
+        ]
+    assert not {name: b for name, b in siblings.items() if b}
+
+
 # An image of odd size, not divisible by 2, 16 or 32, with no label file.
 IMAGE_SIZE = (45, 61)
 

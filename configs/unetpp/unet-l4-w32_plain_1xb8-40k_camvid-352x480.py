@@ -1,6 +1,11 @@
 # Ablation: U-Net in the same code (skip_mode='plain': only X(i, 4-i)),
-# one classifier on X(0,4).
-_base_ = ['./unetpp-l4-w32_ds_1xb8-40k_camvid-352x480.py']
+# one classifier on X(0,4); otherwise as unetpp-l4-w32_ds_1xb8-40k.
+_base_ = [
+    '../_base_/default_runtime.py', '../_base_/models/unetpp.py',
+    '../_base_/datasets/camvid.py', '../_base_/schedules/adamw_poly_40k.py'
+]
+crop_size = (352, 480)
 model = dict(
+    data_preprocessor=dict(size=crop_size),
     backbone=dict(skip_mode='plain'),
-    decode_head=dict(in_index=[0], loss_weights=[1.0]))
+    decode_head=dict(num_classes=11, in_index=[0], loss_weights=[1.0]))

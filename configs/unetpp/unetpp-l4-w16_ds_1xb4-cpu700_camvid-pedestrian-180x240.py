@@ -1,10 +1,14 @@
-# The Car config's model and schedule (UNet++ l4, width 16, deep
-# supervision, cross-entropy over two softmax channels) on Pedestrian, a
-# small class, against the rest of CamVid (classes=('background',
-# 'Pedestrian'), void still ignored).
-_base_ = ['./unetpp-l4-w16_ds_1xb4-cpu650_camvid-car-180x240.py']
-dataset = dict(metainfo=dict(classes=('background', 'Pedestrian')))
-train_dataloader = dict(dataset=dataset)
-val_dataloader = dict(dataset=dataset)
-test_dataloader = dict(dataset=dataset)
+# CPU budget run of a binary task: UNet++ l4, width 16, deep supervision,
+# cross-entropy over two softmax channels; Pedestrian, a small class,
+# against the rest of CamVid at 180x240, batch 4.
+_base_ = [
+    '../_base_/default_runtime.py', '../_base_/models/unetpp.py',
+    '../_base_/datasets/camvid-pedestrian_180x240.py',
+    '../_base_/schedules/cpu_budget.py'
+]
+crop_size = (176, 240)
+model = dict(
+    data_preprocessor=dict(size=crop_size),
+    backbone=dict(base_channels=16),
+    decode_head=dict(in_channels=16, channels=16, num_classes=2))
 train_cfg = dict(max_iters=700)
