@@ -6,7 +6,7 @@
 # MMSeg's FPN's on the whole encoder and the same budget trains more
 # iterations; the stride-4 features still feed the nested decoder. The
 # comparison with the stock decoders at equal time is in
-# docs/en/advanced_guides/experiments.md.
+# docs/en/advanced_guides/benchmarks.md.
 _base_ = [
     '../_base_/default_runtime.py',
     '../_base_/models/unetpp_efficientnet-lite0.py',

@@ -2,7 +2,7 @@
 # without deep supervision, one classifier on X(0, 3), trained alone;
 # CamVid at 180x240, batch 4, 4800 iterations. It is the more accurate
 # choice when the pruned levels are not needed (the comparison is in
-# docs/en/advanced_guides/experiments.md); with one branch there is no
+# docs/en/advanced_guides/benchmarks.md); with one branch there is no
 # level to choose or prune.
 _base_ = [
     '../_base_/default_runtime.py',

@@ -9,7 +9,7 @@
 # foreground's Dice alone) trains to over-segment: early in training its
 # Dice term charges a missed foreground pixel several times a false one,
 # and on CamVid-Car and DRIVE it scored below this form at equal time
-# (docs/en/advanced_guides/experiments.md, "The binary loss").
+# (docs/en/advanced_guides/benchmarks.md, "Which binary loss?").
 _base_ = ['./unetpp.py']
 model = dict(
     decode_head=dict(

@@ -4,7 +4,7 @@
 # nodes 48 wide, deep supervision on X(0,1)..X(0,3) at stride 4 with a
 # 3x3 conv (64 channels) before each classifier, logits resized to the
 # input. Measured against MMSeg's FPN on the same encoder at equal
-# training time (docs/en/advanced_guides/experiments.md), this shape beats
+# training time (docs/en/advanced_guides/benchmarks.md), this shape beats
 # the paper's one (rows down to stride 2, nodes as wide as the encoder,
 # 1x1 classifiers). The weights were trained on RGB scaled as (x - 127) / 128.
 _base_ = ['./unetpp.py']
