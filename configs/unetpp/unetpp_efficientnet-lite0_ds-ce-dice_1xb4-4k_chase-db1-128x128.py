@@ -21,4 +21,4 @@ model = dict(
     data_preprocessor=dict(size=crop_size),
     test_cfg=dict(mode='slide', crop_size=crop_size, stride=(85, 85),
                   batch_windows=16))
-train_cfg = dict(max_iters=8000)
+train_cfg = dict(max_iters=4000)
