@@ -313,6 +313,26 @@ def test_model_index_lists_metafiles_of_shipped_configs():
             assert 0 < model['Results']['Metrics']['mIoU'] < 100
 
 
+def test_metafile_iterations_are_the_configs():
+    """Each metafile model says how many iterations its figures trained.
+    A row trained by ``tools/train.py CONFIG`` trained the config's
+    ``max_iters``; a wall-clock row says so (``budget`` in its Training
+    Resources: ``side_by_side.py`` set its iterations)."""
+    repo = CONFIG_DIR.parent
+    rows = {}
+    for metafile in fileio.load(str(repo / 'model-index.yml'))['Import']:
+        for model in fileio.load(str(repo / metafile))['Models']:
+            meta = model['Metadata']
+            assert meta['Iterations'] > 0, model['Name']
+            if 'budget' in meta['Training Resources']:
+                continue
+            cfg = PARSED[(repo / model['Config']).resolve()]
+            rows[model['Name']] = (meta['Iterations'],
+                                   cfg.train_cfg.max_iters)
+    assert 'unetpp-l4-w16_ds_1xb4-cpu450_camvid-demo-80x112' in rows
+    assert {name: n for name, n in rows.items() if n[0] != n[1]} == {}
+
+
 def test_cpu_budget_adamw_is_fused_and_steps_as_the_unfused():
     """The CPU schedule's fused AdamW makes the update of PyTorch's
     for-loop AdamW, learning-rate warm-up included."""
