@@ -70,3 +70,21 @@ def test_too_few_val_frames_to_split(tmp_path, capsys):
     error = capsys.readouterr().err.strip().splitlines()[-1]
     assert error.endswith(': val: --select-split 0.25 leaves no frame '
                           'to score (1 frames)')
+
+
+def test_table_of_a_model_without_levels(capsys):
+    """A one-branch model's row has no mean of levels ('-'), and a model
+    with levels gives the mean of all of them."""
+    from helpers import load_tool
+    tool = load_tool('analysis_tools/side_by_side.py')
+    run = dict(config='a.py', core=0, options=[], calibrated_step=0.5,
+               iters=10, train_seconds=5.0)
+    tool.print_table(dict(
+        budget=5.0, seed=0, select_frames=[], scored_frames=[],
+        runs=[dict(run, metrics={'mIoU': 48.78}),
+              dict(run, config='b.py', metrics={
+                  'mIoU': 50.0, 'l1.mIoU': 40.0, 'l2.mIoU': 50.0,
+                  'l1-l2.mIoU': 45.0})]))
+    rows = capsys.readouterr().out.splitlines()[-2:]
+    assert rows[0].split('|')[5:8] == [' 48.78 ', ' - ', ' 48.78 ']
+    assert rows[1].split('|')[5:8] == [' 50.00 ', ' 45.00 ', ' 50.00 ']

@@ -437,10 +437,11 @@ def print_table(result: dict) -> None:
         best = max(others.values()) if others else m.get('mIoU', nan)
         default = m.get('mIoU', nan) if apart else best
         runs = [Levels.parse(k) for k in others]
-        mean = others[max(runs, key=len).name] if runs else nan
+        # A model without levels (one branch) has no mean of them.
+        mean = f'{others[max(runs, key=len).name]:.2f}' if runs else '-'
         print(f"| {osp.basename(row['config'])} {' '.join(row['options'])} "
               f"| {row['calibrated_step']:.3f} | {row['iters']} | "
-              f"{row['train_seconds']:.0f} | {default:.2f} | {mean:.2f} | "
+              f"{row['train_seconds']:.0f} | {default:.2f} | {mean} | "
               f'{best:.2f} | {levels} |')
 
 
