@@ -12,6 +12,7 @@
   pruned pair that ``tools/prune.py`` writes predicts;
 - ``demo/image_demo.py``, with one config of each dataset type.
 """
+import ast
 import copy
 import functools
 import json
@@ -138,6 +139,16 @@ def test_configs_are_found():
 ENTRY_POINTS = ('unetpp_camvid.py', 'unet_camvid.py')
 
 
+def base_files(path: Path) -> list:
+    """The ``_base_`` a config file names (a string or a list)."""
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.Assign) and any(
+                getattr(t, 'id', None) == '_base_' for t in node.targets):
+            bases = ast.literal_eval(node.value)
+            return [bases] if isinstance(bases, str) else list(bases)
+    return []
+
+
 def test_configs_inherit_only_base_files():
     """A model config inherits ``_base_/`` files and MMSeg's, never a
     sibling, so that each shows its whole recipe in a few lines."""
@@ -145,7 +156,7 @@ def test_configs_inherit_only_base_files():
     for path in CONFIGS:
         if path.parent == CONFIG_DIR and path.name in ENTRY_POINTS:
             continue
-        bases = Config._get_base_files(str(path))
+        bases = base_files(path)
         siblings[path.name] = [
             b for b in bases
             if not b.startswith('mmseg::') and '_base_/' not in b

@@ -1,6 +1,7 @@
 """The documentation's links: every relative link of the README, the
 guides and the config pages names a file of the repository, and a link
 to a heading names one that exists (GitHub's anchors)."""
+import functools
 import re
 from pathlib import Path
 
@@ -25,6 +26,7 @@ def prose(path: Path) -> list:
     return lines
 
 
+@functools.lru_cache(maxsize=None)
 def anchors(path: Path) -> set:
     """GitHub's anchors of a page's headings: lower case, punctuation
     other than '-' and '_' dropped, spaces made '-', repeats numbered."""
