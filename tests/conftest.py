@@ -1,7 +1,6 @@
 import functools
 import logging
 import sys
-from typing import Optional
 
 import pytest
 from helpers import one_thread
@@ -11,34 +10,21 @@ import mmseg_unetpp  # noqa: F401
 from mmseg_unetpp.utils.private_api import private_api
 
 
-@pytest.fixture(autouse=True, scope='session')
-def package_metafiles_read_once():
+def pytest_configure(config):
     """MMEngine resolves a ``mmseg::`` (or ``mmseg_unetpp::``) base by
     reading the package's model-index.yml and every metafile it lists
     (MMSeg has dozens), at every base of every config it parses: about
-    0.15 s a config. The files do not change while the tests run, so this
-    process reads each package's once (a base that is no model, such as
-    ``_base_/default_runtime.py``, is remembered as not found)."""
-    name = 'mmengine.config.utils._get_cfg_metainfo'  # a private API
-    read = private_api(name)
-    found: dict = {}
+    0.15 s a config on an idle machine. The files do not change while the
+    tests run, so each test process reads each file once. From the start
+    of the session: test modules parse configs as they are collected."""
+    name = 'mmengine.config.utils.load'  # a private API
+    config.metafiles_read_once = pytest.MonkeyPatch()
+    config.metafiles_read_once.setattr(
+        name, functools.lru_cache(maxsize=None)(private_api(name)))
 
-    @functools.wraps(read)
-    def read_once(package_path: str, cfg_path: str) -> Optional[dict]:
-        key = (package_path, cfg_path)
-        if key not in found:
-            try:
-                found[key] = (read(package_path, cfg_path), None)
-            except ValueError as error:
-                found[key] = (None, error)
-        meta, error = found[key]
-        if error is not None:
-            raise error
-        return meta
 
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(name, read_once)
-        yield
+def pytest_unconfigure(config):
+    config.metafiles_read_once.undo()
 
 
 def compile_config_text(text: str, **yapf_options) -> tuple:

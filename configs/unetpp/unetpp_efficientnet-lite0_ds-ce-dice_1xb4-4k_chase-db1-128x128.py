@@ -1,5 +1,5 @@
 # CPU run on CHASE_DB1: the DRIVE recipe
-# (unetpp_efficientnet-lite0_ds-ce-dice_1xb4-cpu6700_drive-64x64.py) with
+# (unetpp_efficientnet-lite0_ds-ce-dice_1xb4-10k_drive-64x64.py) with
 # MMSeg's CHASE_DB1 crops and windows. UNet++ over ImageNet-pretrained
 # EfficientNet-Lite0 with a row at stride 2 for thin vessels (the nested
 # decoder on the encoder's stride 2/4/8/16/32 features, nodes 48 wide; deep

@@ -79,13 +79,14 @@ PRIVATE_APIS = (
         'window', used_by=('__init__', 'should_update'), instance=True),
     PrivateApi(
         'mmengine.config.utils', '_get_cfg_metainfo',
-        "tests/conftest.py reads each package's metafiles once",
+        "tests/test_packaging/test_wheel.py: the installed package's "
+        'process reads each metafile once',
         params=('package_path', 'cfg_path'),
         used_by=('_get_external_cfg_path', ), at_import=False),
     PrivateApi(
         'mmengine.config.utils', 'load',
-        "tests/test_configs.py reads each metafile once while it parses "
-        'the shipped configs', used_by=('_get_cfg_metainfo', ),
+        "tests/conftest.py: each test process reads each package's "
+        'metafiles once', used_by=('_get_cfg_metainfo', ),
         at_import=False),
     PrivateApi(
         'mmengine.config.config', 'FormatCode',

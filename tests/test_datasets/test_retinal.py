@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parents[2]
 # A shipped config of each retinal set.
 CONFIGS = {
     'DRIVEDataset': 'configs/unetpp/'
-    'unetpp_efficientnet-lite0_ds-ce-dice_1xb4-cpu6700_drive-64x64.py',
+    'unetpp_efficientnet-lite0_ds-ce-dice_1xb4-10k_drive-64x64.py',
     'ChaseDB1Dataset': 'configs/unetpp/'
     'unetpp-l4-w32_ds-ce-dice_4xb4-40k_chase-db1-128x128.py',
     'STAREDataset': 'configs/unetpp/'

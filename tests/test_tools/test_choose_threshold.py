@@ -19,7 +19,7 @@ from tiny_project import REPO
 from mmseg_unetpp.apis.inference import config_dataset_meta
 
 DRIVE = (REPO / 'configs' / 'unetpp' /
-         'unetpp_efficientnet-lite0_ds-ce-dice_1xb4-cpu6700_drive-64x64.py')
+         'unetpp_efficientnet-lite0_ds-ce-dice_1xb4-10k_drive-64x64.py')
 
 
 @pytest.fixture(scope='module')

@@ -527,7 +527,7 @@ def test_threshold_tta_feeds_the_segmentor_its_own_preprocessor():
     from mmengine.config import Config
     cfg = Config.fromfile(str(
         Path(__file__).parents[3] / 'configs' / 'unetpp' /
-        'unetpp_efficientnet-lite0_ds-ce-dice_1xb4-cpu6700_drive-64x64.py'))
+        'unetpp_efficientnet-lite0_ds-ce-dice_1xb4-10k_drive-64x64.py'))
     own = cfg.model.data_preprocessor
     assert own.mean != cfg.data_preprocessor.mean  # or this proves nothing
     plain = randomize(MODELS.build(copy.deepcopy(cfg.model))).eval()
@@ -561,7 +561,7 @@ def test_drive_config_tests_the_whole_image_padded_to_the_stride():
     from mmengine.config import Config
     cfg = Config.fromfile(str(
         Path(__file__).parents[3] / 'configs' / 'unetpp' /
-        'unetpp_efficientnet-lite0_ds-ce-dice_1xb4-cpu6700_drive-64x64.py'))
+        'unetpp_efficientnet-lite0_ds-ce-dice_1xb4-10k_drive-64x64.py'))
     assert cfg.model.test_cfg.mode == 'whole'
     model = randomize(MODELS.build(copy.deepcopy(cfg.model))).eval()
     torch.manual_seed(0)
