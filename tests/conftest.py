@@ -79,7 +79,7 @@ def inherited_config() -> str:
     """A shipped config that the tests inherit from a user's config, with
     ``mmseg_unetpp::`` or a relative path (relative to ``configs/``; the
     prefix needs a folder in it)."""
-    return 'unetpp/unetpp-l4-w16_ds_1xb4-cpu2750_camvid-180x240.py'
+    return 'unetpp/unetpp-l4-w16_ds_1xb4-2750_camvid-180x240.py'
 
 
 @pytest.fixture(scope='session')

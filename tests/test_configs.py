@@ -43,7 +43,7 @@ CONFIG_DIR = Path(__file__).resolve().parents[1] / 'configs'
 CONFIGS = sorted(
     p for p in CONFIG_DIR.rglob('*.py') if '_base_' not in p.parts)
 DEMO_CONFIG = (CONFIG_DIR / 'unetpp' /
-               'unetpp-l4-w16_ds_1xb4-cpu450_camvid-demo-80x112.py')
+               'unetpp-l4-w16_ds_1xb4-450_camvid-demo-80x112.py')
 
 
 def parse_configs() -> dict:
@@ -332,7 +332,7 @@ def test_metafile_iterations_are_the_configs():
             cfg = PARSED[(repo / model['Config']).resolve()]
             rows[model['Name']] = (meta['Iterations'],
                                    cfg.train_cfg.max_iters)
-    assert 'unetpp-l4-w16_ds_1xb4-cpu450_camvid-demo-80x112' in rows
+    assert 'unetpp-l4-w16_ds_1xb4-450_camvid-demo-80x112' in rows
     assert {name: n for name, n in rows.items() if n[0] != n[1]} == {}
 
 

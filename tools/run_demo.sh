@@ -4,8 +4,8 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PYTHON=${PYTHON:-${VIRTUAL_ENV:-$ROOT/.venv}/bin/python}
-CONFIG=configs/unetpp/unetpp-l4-w16_ds_1xb4-cpu450_camvid-demo-80x112.py
-WORK=${WORK_DIR:-work_dirs/unetpp-l4-w16_ds_1xb4-cpu450_camvid-demo-80x112}
+CONFIG=configs/unetpp/unetpp-l4-w16_ds_1xb4-450_camvid-demo-80x112.py
+WORK=${WORK_DIR:-work_dirs/unetpp-l4-w16_ds_1xb4-450_camvid-demo-80x112}
 cd "$ROOT"
 start=$SECONDS
 "$PYTHON" tools/make_demo_data.py data/camvid_demo

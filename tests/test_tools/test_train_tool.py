@@ -218,7 +218,7 @@ def test_schedule_that_begins_after_training_ends_is_one_line(tool, tmp_path):
     config = tmp_path / 'short.py'
     config.write_text(
         "_base_ = ['" + str(REPO / 'configs' / 'unetpp' /
-                           'unetpp-l4-w16_ds_1xb4-cpu450_camvid-demo-80x112.py')
+                           'unetpp-l4-w16_ds_1xb4-450_camvid-demo-80x112.py')
         + "']\n")
     result = tool('train', config, '--cfg-options', 'train_cfg.max_iters=10')
     assert result.code == 1
