@@ -336,6 +336,51 @@ def test_metafile_iterations_are_the_configs():
     assert {name: n for name, n in rows.items() if n[0] != n[1]} == {}
 
 
+def page_rows(page: Path) -> list:
+    """The rows of the page's tables that link a config: each a dict of
+    its cells by column name, with ``config`` the linked file (``same``:
+    the row above's)."""
+    rows, header, config = [], None, None
+    for line in page.read_text().splitlines():
+        if not line.startswith('|'):
+            header = None
+            continue
+        cells = [c.strip() for c in line.strip().strip('|').split('|')]
+        if header is None:
+            header = cells
+        elif not set(line) <= set('|-: '):
+            row = dict(zip(header, cells))
+            link = row.get('config', '')
+            if link != 'same':
+                config = (page.parent / link.partition('](')[2].rstrip(')')
+                          if '](' in link else None)
+            if config is not None:
+                rows.append(dict(row, config=config.resolve()))
+    return rows
+
+
+def test_zoo_rows_from_train_py_state_their_configs_iterations():
+    """On the results page, a row marked ``train.py`` trained its config
+    as it is: its iterations are the config's ``max_iters``. Each metafile
+    model trained so (not ``budget``) has such a row."""
+    repo = CONFIG_DIR.parent
+    rows = [row for row in page_rows(CONFIG_DIR / 'unetpp' / 'README.md')
+            if row.get('kind', '').startswith('train.py')]
+    assert len(rows) >= 4
+    wrong = {row['config'].name: row['iterations'] for row in rows
+             if row['iterations'] != str(PARSED[row['config']].train_cfg.
+                                         max_iters)}
+    assert wrong == {}
+    listed = {row['config'] for row in rows}
+    missing = []
+    for metafile in fileio.load(str(repo / 'model-index.yml'))['Import']:
+        for model in fileio.load(str(repo / metafile))['Models']:
+            if 'budget' not in model['Metadata']['Training Resources']:
+                if (repo / model['Config']).resolve() not in listed:
+                    missing.append(model['Name'])
+    assert missing == []
+
+
 def test_cpu_budget_adamw_is_fused_and_steps_as_the_unfused():
     """The CPU schedule's fused AdamW makes the update of PyTorch's
     for-loop AdamW, learning-rate warm-up included."""
