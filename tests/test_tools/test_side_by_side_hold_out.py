@@ -1,5 +1,6 @@
 """tools/analysis_tools/side_by_side.py --hold-out: every run trains
-without the held-out train frames, and chooses (or validates) on them.
+without the held-out train frames, and chooses (or validates) on them;
+here at equal iterations (--iters: no calibration).
 Apart from the other side-by-side tests, so that the test processes share
 the two files' runs."""
 import json
@@ -23,22 +24,26 @@ def test_hold_out_trains_without_the_last_frames(tmp_path, capsys,
     options = ('val_evaluator.type=PerLevelIoUMetric '
                'train_cfg.val_interval=1000000000 '
                'default_hooks.checkpoint.interval=-1')
-    assert run_main('analysis_tools/side_by_side.py', config, '--budget',
-                    0.2, '--cores', sorted(os.sched_getaffinity(0))[0],
-                    '--calibration-iters', 11, '--options', options,
-                    '--hold-out', 2, '--validate-on', validate_on,
-                    '--work-dir', work) == 0
+    assert run_main('analysis_tools/side_by_side.py', config, '--iters', 3,
+                    '--cores', sorted(os.sched_getaffinity(0))[0],
+                    '--options', options, '--hold-out', 2, '--validate-on',
+                    validate_on, '--work-dir', work) == 0
     result = json.loads((work / 'side_by_side.json').read_text())
     assert (result['hold_out'], result['validate_on'],
             result['held_out_frames']) == (2, validate_on, [4, 5])
     assert result['select_frames'] == []  # --select-split is off
-    for phase in ('calibration', 'run'):
-        cfg = Config.fromfile(str(work / '0_w4' / phase / 'w4.py'))
-        assert cfg.train_dataloader.dataset.indices == [0, 1, 2, 3]
+    assert (result['budget'], result['iters'], result['runs'][0]['iters'],
+            result['runs'][0]['calibrated_step']) == (None, 3, 3, None)
+    assert result['runs'][0]['train_seconds'] > 0  # logged at iteration 3
+    assert not (work / '0_w4' / 'calibration').exists()
+    cfg = Config.fromfile(str(work / '0_w4' / 'run' / 'w4.py'))
+    assert cfg.train_dataloader.dataset.indices == [0, 1, 2, 3]
+    assert cfg.train_cfg.max_iters == 3
     val = cfg.val_dataloader.dataset
     hook = cfg.default_hooks.fusion_select
     log = (work / '0_w4' / 'run' / 'train.log').read_text()
     out = capsys.readouterr().out
+    assert '3 iterations per run, seed 0; trained without' in out
     if validate_on == 'held-out':
         # The train set's frames 4 and 5, through the val pipeline.
         assert val.indices == [4, 5]
@@ -67,6 +72,8 @@ def test_hold_out_trains_without_the_last_frames(tmp_path, capsys,
      '(6 frames)'),
     (('--validate-on', 'held-out'),
      'error: --validate-on held-out needs --hold-out N (see --help)'),
+    (('--iters', 3), 'error: argument --iters: not allowed with argument '
+     '--budget (see --help)'),
     (('--hold-out', 2, '--select-split', 0.5),
      'error: --hold-out and --select-split cannot be combined: with '
      '--hold-out, the levels are chosen on the held-out train frames '

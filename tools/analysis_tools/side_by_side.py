@@ -1,7 +1,8 @@
 """Train two (or more) configs side by side for the same wall-clock budget.
 
 ``python tools/analysis_tools/side_by_side.py CONFIG [CONFIG ...]
---budget SECONDS [--cores 0 1] [--calibration-iters 40] [--seed 0]
+(--budget SECONDS | --iters N) [--cores 0 1] [--calibration-iters 40]
+[--seed 0]
 [--select-split 0.25 | --hold-out N [--validate-on {held-out,val}]]
 [--work-dir DIR] [--data-root DIR] [--options 'k=v k=v' ...]``
 
@@ -15,6 +16,10 @@ at the same time, so that they see the same machine:
    step time; the configs' poly decay has no ``end``, so it ends there;
 3. the real runs train, validate once after their last iteration, and the
    table gives iterations, the measured training time and the val scores.
+
+``--iters N`` trains every config ``N`` iterations instead, without the
+calibration: a comparison at equal iterations, whose figures do not
+depend on the machine's speed (the protocol below is the same).
 
 A choice made on val and scored on the same val overstates it. So the
 first ``--select-split`` of the val frames (a quarter, rounded; at least
@@ -82,8 +87,12 @@ SELECT_SPLIT = 0.25
 def parse_args(argv=None):
     parser = ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('configs', nargs='+')
-    parser.add_argument('--budget', type=float, required=True,
+    length = parser.add_mutually_exclusive_group(required=True)
+    length.add_argument('--budget', type=float,
                         help='training seconds of each run')
+    length.add_argument('--iters', type=int,
+                        help='training iterations of each run (no '
+                        'calibration)')
     parser.add_argument('--cores', type=int, nargs='+',
                         help='one CPU core per config (default: 0, 1, ...)')
     parser.add_argument('--calibration-iters', type=int, default=40)
@@ -115,6 +124,8 @@ def parse_args(argv=None):
     if args.calibration_iters <= WARMUP_ITERS + 5:
         parser.error('--calibration-iters must be > '
                      f'{WARMUP_ITERS + 5}, got {args.calibration_iters}')
+    if args.iters is not None and args.iters < 1:
+        parser.error(f'--iters must be >= 1, got {args.iters}')
     if not 0 <= args.select_split < 1:
         parser.error('--select-split must be in [0, 1), got '
                      f'{args.select_split}')
@@ -360,18 +371,26 @@ def main(argv=None) -> None:
     held = (list(range(train_frames[0] - args.hold_out, train_frames[0]))
             if args.hold_out else [])
     start = time.time()
-    calibrate(jobs, args.calibration_iters)
+    if args.iters:
+        for job in jobs:
+            job['step'], job['iters'] = None, args.iters
+    else:
+        calibrate(jobs, args.calibration_iters)
     for job in jobs:
-        job['iters'] = max(1, round(args.budget / job['step']))
+        if not args.iters:
+            job['iters'] = max(1, round(args.budget / job['step']))
         job['work_dir'] = osp.join(job['root'], 'run')
-        interval = 20
+        # Logged every 20 iterations, or once at the end of a shorter run:
+        # the training time is read from the log.
+        interval = min(20, job['iters'])
         job['options'] = job['base_options'] + [
             f"train_cfg.max_iters={job['iters']}",
             f'default_hooks.logger.interval={interval}',
             f'log_processor.window_size={interval}'
         ]
-        print(f"{job['name']}: {job['step']:.3f} s/iter calibrated -> "
-              f"{job['iters']} iterations", flush=True)
+        if job['step'] is not None:
+            print(f"{job['name']}: {job['step']:.3f} s/iter calibrated -> "
+                  f"{job['iters']} iterations", flush=True)
     train_all(jobs, 'train.log')
     rows = []
     for job in jobs:
@@ -388,8 +407,9 @@ def main(argv=None) -> None:
                          iters=job['iters'],
                          train_seconds=round(trained, 1),
                          metrics=final_metrics(records)))
-    result = dict(budget=args.budget, seed=args.seed,
-                  calibration_iters=args.calibration_iters,
+    result = dict(budget=args.budget, iters=args.iters, seed=args.seed,
+                  calibration_iters=None if args.iters else
+                  args.calibration_iters,
                   select_frames=select, scored_frames=scored,
                   hold_out=args.hold_out,
                   validate_on=args.validate_on if args.hold_out else None,
@@ -420,8 +440,10 @@ def print_table(result: dict) -> None:
     # Whether the default prediction was chosen on frames other than the
     # scored ones.
     apart = bool(select) or (bool(held) and result['validate_on'] == 'val')
-    print(f"\nbudget {result['budget']:g} s per run, seed {result['seed']}; "
-          + protocol)
+    length = (f"{result['iters']} iterations" if result.get('iters') else
+              f"budget {result['budget']:g} s")
+    print(f"\n{length} per run, seed {result['seed']}; " + protocol)
+    # s/iter: the calibrated step of a budget run, else the logged mean.
     print('| config | s/iter | iterations | trained (s) | default '
           'prediction | mean of levels (fixed) | best on the scored '
           'frames | per level |')
@@ -439,8 +461,9 @@ def print_table(result: dict) -> None:
         runs = [Levels.parse(k) for k in others]
         # A model without levels (one branch) has no mean of them.
         mean = f'{others[max(runs, key=len).name]:.2f}' if runs else '-'
+        step = row['calibrated_step'] or row['train_seconds'] / row['iters']
         print(f"| {osp.basename(row['config'])} {' '.join(row['options'])} "
-              f"| {row['calibrated_step']:.3f} | {row['iters']} | "
+              f"| {step:.3f} | {row['iters']} | "
               f"{row['train_seconds']:.0f} | {default:.2f} | {mean} | "
               f'{best:.2f} | {levels} |')
 
