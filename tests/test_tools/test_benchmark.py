@@ -12,9 +12,9 @@ from helpers import load_tool, one_thread, run_main
 BENCHMARK = 'analysis_tools/benchmark.py'
 CONFIGS = Path(__file__).resolve().parents[2] / 'configs'
 FPN = str(CONFIGS / 'fpn' /
-          'fpn_efficientnet-lite0_1xb4-cpu4800_camvid-180x240.py')
+          'fpn_efficientnet-lite0_1xb4-4800_camvid-180x240.py')
 UNETPP = str(CONFIGS / 'unetpp' /
-             'unetpp_efficientnet-lite0_ds_1xb4-cpu4800_camvid-180x240.py')
+             'unetpp_efficientnet-lite0_ds_1xb4-4800_camvid-180x240.py')
 
 
 @pytest.fixture(autouse=True)

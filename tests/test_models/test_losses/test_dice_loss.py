@@ -117,7 +117,7 @@ def test_the_binary_recipe_trains_and_its_dice_term_falls(tmp_path):
 
     from mmseg_unetpp.datasets import make_camvid_demo
     config = (Path(__file__).resolve().parents[3] / 'configs' / 'unetpp' /
-              'unetpp-l4-w16_ds-bce-dice_1xb4-cpu650_camvid-car-180x240.py')
+              'unetpp-l4-w16_ds-bce-dice_1xb4-650_camvid-car-180x240.py')
     cfg = Config.fromfile(str(config))
     data = make_camvid_demo(str(tmp_path / 'data'), num_train=2, num_val=1,
                             size=(48, 64))
