@@ -78,15 +78,9 @@ PRIVATE_APIS = (
         'SkipNonFiniteOptimWrapper: the iterations of an accumulation '
         'window', used_by=('__init__', 'should_update'), instance=True),
     PrivateApi(
-        'mmengine.config.utils', '_get_cfg_metainfo',
-        "tests/test_packaging/test_wheel.py: the installed package's "
-        'process reads each metafile once',
-        params=('package_path', 'cfg_path'),
-        used_by=('_get_external_cfg_path', ), at_import=False),
-    PrivateApi(
         'mmengine.config.utils', 'load',
-        "tests/conftest.py: each test process reads each package's "
-        'metafiles once', used_by=('_get_cfg_metainfo', ),
+        "tests/conftest.py and test_wheel.py: each test process reads each "
+        "package's metafiles once", used_by=('_get_cfg_metainfo', ),
         at_import=False),
     PrivateApi(
         'mmengine.config.config', 'FormatCode',
@@ -211,7 +205,7 @@ def private_api(name: str) -> Any:
 
     Args:
         name (str): Its dotted name, e.g.
-            ``'mmengine.config.utils._get_cfg_metainfo'``.
+            ``'mmengine.config.utils.load'``.
 
     Raises:
         KeyError: If the table has no such entry.

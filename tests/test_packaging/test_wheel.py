@@ -68,22 +68,9 @@ import mmseg_unetpp
 from mmengine.config import Config
 from mmseg_unetpp.utils.private_api import private_api
 
-lookup = private_api('mmengine.config.utils._get_cfg_metainfo')
-
-@functools.lru_cache(maxsize=None)
-def outcome(package_path, cfg_path):
-    try:
-        return lookup(package_path, cfg_path), None
-    except ValueError as error:  # no model's config: a base, say
-        return None, error
-
-def lookup_once(package_path, cfg_path):
-    meta, error = outcome(package_path, cfg_path)
-    if error is not None:
-        raise error
-    return meta
-
-config_utils._get_cfg_metainfo = lookup_once
+# Each metafile read once (MMEngine reads them all at every mmseg:: base).
+config_utils.load = functools.lru_cache(maxsize=None)(
+    private_api('mmengine.config.utils.load'))
 
 def read(path):
     return [line for line in Config.fromfile(path).text.splitlines()

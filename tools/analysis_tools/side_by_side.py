@@ -373,12 +373,11 @@ def main(argv=None) -> None:
     start = time.time()
     if args.iters:
         for job in jobs:
-            job['step'], job['iters'] = None, args.iters
+            job['step'] = None
     else:
         calibrate(jobs, args.calibration_iters)
     for job in jobs:
-        if not args.iters:
-            job['iters'] = max(1, round(args.budget / job['step']))
+        job['iters'] = args.iters or max(1, round(args.budget / job['step']))
         job['work_dir'] = osp.join(job['root'], 'run')
         # Logged every 20 iterations, or once at the end of a shorter run:
         # the training time is read from the log.
