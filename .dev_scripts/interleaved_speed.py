@@ -85,6 +85,10 @@ class Run:
         cfg.log_level = 'WARNING'
         cfg.visualizer = dict(type='Visualizer', vis_backends=[])
         self.cfg = cfg
+        # bfloat16 autocast as tools/train.py --bf16 and test_cfg.fp16=True
+        # (MMEngine's TestLoop: bfloat16 on a CPU) run it
+        self.bf16_train = cfg.optim_wrapper.get('type') == 'Bf16OptimWrapper'
+        self.bf16_test = bool(cfg.get('test_cfg', {}).get('fp16'))
         runner = build_runner(copy.deepcopy(cfg), 'train')
         self.model = runner.model
         self.runner = runner
@@ -159,9 +163,13 @@ def main() -> None:
         with torch.no_grad():
             for run in runs.values():
                 run.model.eval()
-            found['test'] = medians(
-                runs, lambda r: r.model.test_step(r.next_test()),
-                args.rounds)
+
+            def test(run):
+                with torch.autocast('cpu', torch.bfloat16,
+                                    enabled=run.bf16_test):
+                    run.model.test_step(run.next_test())
+
+            found['test'] = medians(runs, test, args.rounds)
     if 'step' in args.measure:
         for run in runs.values():
             run.model.train()
@@ -173,7 +181,10 @@ def main() -> None:
                               (args.batch, h, w),
                               generator=torch.Generator().manual_seed(0))
             run.sgd.zero_grad()
-            sum(F.cross_entropy(z, y) for z in run.outputs(x)).backward()
+            with torch.autocast('cpu', torch.bfloat16,
+                                enabled=run.bf16_train):
+                loss = sum(F.cross_entropy(z, y) for z in run.outputs(x))
+            loss.backward()
             run.sgd.step()
 
         found['step'] = medians(runs, step, args.rounds)

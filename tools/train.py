@@ -11,7 +11,7 @@ config the same way; this tool adds:
   ``resolve_resume``), and the load is strict;
 - ``--no-data-check`` keeps the class-count check but decodes no sample;
 - ``--bf16`` trains under bfloat16 autocast (``Bf16OptimWrapper``), on a
-  CPU with AMX or AVX512-BF16 as on a GPU;
+  CPU with AMX as on a GPU;
 - a user error (bad data, file, config value or argument) ends with one
   line ``error: ...`` and exit status 1.
 """
@@ -45,8 +45,8 @@ def parse_args(argv: Optional[Sequence[str]] = None):
     precision.add_argument(
         '--bf16',
         action='store_true',
-        help='bfloat16 autocast (Bf16OptimWrapper): on a CPU with AMX or '
-        'AVX512-BF16, or a GPU; elsewhere one warning and float32')
+        help='bfloat16 autocast (Bf16OptimWrapper): on a CPU with AMX, or a '
+        'GPU; elsewhere one warning and float32')
     parser.add_argument(
         '--no-data-check',
         action='store_true',

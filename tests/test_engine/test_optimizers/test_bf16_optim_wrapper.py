@@ -66,17 +66,31 @@ def conv_dtypes(model, wrapper, steps=2):
     return found
 
 
-@pytest.mark.parametrize('flag, dtype', [('amx_bf16', torch.bfloat16),
-                                         (None, torch.float32)])
-def test_autocast_where_the_cpu_computes_bf16(monkeypatch, flag, dtype):
-    """bfloat16 autocast on a CPU with AMX or AVX512-BF16; elsewhere one
-    warning line, and float32."""
-    monkeypatch.setattr(bf16_optim_wrapper, 'cpu_bf16_flags', lambda: flag)
+@pytest.mark.parametrize('has, cpu_flags, dtype, warning', [
+    (('avx512_bf16', 'amx_bf16'), None, torch.bfloat16, None),
+    (('avx512_bf16', ), None, torch.float32, 'none of amx_bf16'),
+    (('avx512_bf16', ), ('amx_bf16', 'avx512_bf16'), torch.bfloat16, None),
+    ((), None, torch.float32, 'neither AMX nor AVX512-BF16'),
+])
+def test_autocast_where_the_cpu_computes_bf16_fast(monkeypatch, has,
+                                                   cpu_flags, dtype,
+                                                   warning):
+    """bfloat16 autocast on a CPU with AMX, or one with a flag the user
+    names in ``cpu_flags``; elsewhere one warning line, and float32."""
+
+    def flags_of_this_cpu(cpuinfo='/proc/cpuinfo',
+                          flags=bf16_optim_wrapper.BF16_CPU_FLAGS):
+        return next((flag for flag in flags if flag in has), None)
+
+    monkeypatch.setattr(bf16_optim_wrapper, 'cpu_bf16_flags',
+                        flags_of_this_cpu)
     torch.manual_seed(0)
     model = tiny_model()
+    options = {} if cpu_flags is None else dict(cpu_flags=cpu_flags)
     wrapper = OPTIM_WRAPPERS.build(
         dict(type='Bf16OptimWrapper',
-             optimizer=torch.optim.SGD(model.parameters(), lr=0.1)))
+             optimizer=torch.optim.SGD(model.parameters(), lr=0.1),
+             **options))
     before = [p.detach().clone() for p in model.parameters()]
     logged = Logged()
     logger = MMLogger.get_current_instance()
@@ -85,18 +99,27 @@ def test_autocast_where_the_cpu_computes_bf16(monkeypatch, flag, dtype):
         assert conv_dtypes(model, wrapper) == [dtype, dtype]
     finally:
         logger.removeHandler(logged)
-    assert wrapper.enabled == (flag is not None)
+    assert wrapper.enabled == (dtype == torch.bfloat16)
     warnings = [line for line in logged.lines if 'Bf16OptimWrapper' in line]
-    if flag is None:
-        assert len(warnings) == 1
-        assert 'neither AMX nor AVX512-BF16' in warnings[0]
-        assert 'training in float32' in warnings[0]
-    else:
+    if warning is None:
         assert not warnings
+    else:
+        assert len(warnings) == 1
+        assert warning in warnings[0]
+        assert 'training in float32' in warnings[0]
     for p, old in zip(model.parameters(), before):
         assert p.dtype == torch.float32 and torch.isfinite(p).all()
     assert any(not torch.equal(p, old)
                for p, old in zip(model.parameters(), before))
+
+
+def test_unknown_cpu_flags_are_refused():
+    model = torch.nn.Linear(2, 2)
+    with pytest.raises(ValueError, match=r"\['avx2'\] is not one of"):
+        OPTIM_WRAPPERS.build(
+            dict(type='Bf16OptimWrapper',
+                 optimizer=torch.optim.SGD(model.parameters(), lr=0.1),
+                 cpu_flags=['avx2']))
 
 
 def test_cpu_flags_are_read_from_cpuinfo(tmp_path):
@@ -105,6 +128,8 @@ def test_cpu_flags_are_read_from_cpuinfo(tmp_path):
     assert bf16_optim_wrapper.cpu_bf16_flags(str(cpuinfo)) is None
     cpuinfo.write_text('flags : fpu avx512f avx512_bf16 amx_tile\n')
     assert bf16_optim_wrapper.cpu_bf16_flags(str(cpuinfo)) == 'avx512_bf16'
+    assert bf16_optim_wrapper.cpu_bf16_flags(
+        str(cpuinfo), flags=('amx_bf16', )) is None
     assert bf16_optim_wrapper.cpu_bf16_flags(str(tmp_path / 'no')) is None
 
 
