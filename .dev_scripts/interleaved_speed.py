@@ -40,6 +40,7 @@ import time
 import torch
 import torch.nn.functional as F
 from mmengine.config import DictAction
+from mmengine.runner.amp import autocast
 from mmseg.structures import SegDataSample
 
 sys.path.insert(
@@ -85,8 +86,8 @@ class Run:
         cfg.log_level = 'WARNING'
         cfg.visualizer = dict(type='Visualizer', vis_backends=[])
         self.cfg = cfg
-        # bfloat16 autocast as tools/train.py --bf16 and test_cfg.fp16=True
-        # (MMEngine's TestLoop: bfloat16 on a CPU) run it
+        # bfloat16 autocast as tools/train.py --bf16 (Bf16OptimWrapper) and
+        # test_cfg.fp16=True (MMEngine's TestLoop and its autocast) run it
         self.bf16_train = cfg.optim_wrapper.get('type') == 'Bf16OptimWrapper'
         self.bf16_test = bool(cfg.get('test_cfg', {}).get('fp16'))
         runner = build_runner(copy.deepcopy(cfg), 'train')
@@ -165,8 +166,7 @@ def main() -> None:
                 run.model.eval()
 
             def test(run):
-                with torch.autocast('cpu', torch.bfloat16,
-                                    enabled=run.bf16_test):
+                with autocast(enabled=run.bf16_test):
                     run.model.test_step(run.next_test())
 
             found['test'] = medians(runs, test, args.rounds)

@@ -9,6 +9,8 @@ from mmengine.optim import OptimWrapper
 from mmseg.registry import OPTIM_WRAPPERS
 from torch import nn
 
+from mmseg_unetpp.utils.errors import ConfigError
+
 # /proc/cpuinfo flags of the x86 units that compute in bfloat16.
 BF16_CPU_FLAGS = ('amx_bf16', 'avx512_bf16')
 # Those on which bfloat16 autocast is faster than float32. AVX512-BF16
@@ -86,9 +88,11 @@ class Bf16OptimWrapper(OptimWrapper):
                  cpu_flags: Sequence[str] = FAST_BF16_CPU_FLAGS,
                  **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        if isinstance(cpu_flags, str):
+            cpu_flags = (cpu_flags, )
         unknown = set(cpu_flags) - set(BF16_CPU_FLAGS)
         if unknown:
-            raise ValueError(
+            raise ConfigError(
                 f'Bf16OptimWrapper cpu_flags: {sorted(unknown)} is not one '
                 f'of {BF16_CPU_FLAGS}')
         self.cpu_flags = tuple(cpu_flags)

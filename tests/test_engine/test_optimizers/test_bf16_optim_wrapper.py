@@ -113,13 +113,21 @@ def test_autocast_where_the_cpu_computes_bf16_fast(monkeypatch, has,
                for p, old in zip(model.parameters(), before))
 
 
-def test_unknown_cpu_flags_are_refused():
-    model = torch.nn.Linear(2, 2)
-    with pytest.raises(ValueError, match=r"\['avx2'\] is not one of"):
-        OPTIM_WRAPPERS.build(
+def test_cpu_flags_are_checked():
+    """A flag it does not know is a config error (one line from the tools);
+    one flag given as a string is that flag."""
+    from mmseg_unetpp.utils.errors import ConfigError
+
+    def build(flags):
+        model = torch.nn.Linear(2, 2)
+        return OPTIM_WRAPPERS.build(
             dict(type='Bf16OptimWrapper',
                  optimizer=torch.optim.SGD(model.parameters(), lr=0.1),
-                 cpu_flags=['avx2']))
+                 cpu_flags=flags))
+
+    with pytest.raises(ConfigError, match=r"\['avx2'\] is not one of"):
+        build(['avx2'])
+    assert build('avx512_bf16').cpu_flags == ('avx512_bf16', )
 
 
 def test_cpu_flags_are_read_from_cpuinfo(tmp_path):
