@@ -40,7 +40,7 @@ def test_iterations_follow_each_step_time(tmp_path, capsys):
         steps = [r['time'] for r in records if 'iter' in r]
         assert any('iter' not in r and 'time' in r for r in records)
         assert run['train_seconds'] == round(
-            sum(steps) / len(steps) * run['iters'], 1)
+            sum(steps) / len(steps) * run['iters'], 3)
         assert 'mIoU' in run['metrics'] and 'l2.mIoU' in run['metrics']
     # The wider model's step is slower (some three times on a quiet
     # machine): it gets fewer iterations.
